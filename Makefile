@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# ext2rs: build, test and demo entry points.
+#
+#   make                      ext2rs.ko against the cached test kernel
+#   make KDIR=<dir> LLVM=-19  ext2rs.ko against any Linux 7.2 build tree with
+#                             CONFIG_RUST=y and CONFIG_FS_IOMAP=y
+#   make kernel [KASAN=1]     the test kernel, cached outside the repo
+#   make check                everything CI runs
+#   make demo                 boot the test kernel and show ext2rs at work
+#
+# Kbuild (not this file) describes the module to the kernel's build system.
+
+LLVM ?= -19
+KASAN ?= 0
+export LLVM KASAN
+
+ifeq ($(KDIR),)
+# The cached test kernel, built (once) by scripts/build-kernel.
+KDIR_CMD = scripts/setup >&2 && scripts/build-kernel
+else
+KDIR_CMD = echo $(KDIR)
+endif
+
+.PHONY: all modules kernel setup check demo clean rust-analyzer fmt
+
+all: modules
+
+modules:
+	@kdir=$$($(KDIR_CMD)) && \
+	$(MAKE) -C "$$kdir" M="$(CURDIR)" LLVM=$(LLVM) modules
+
+setup:
+	scripts/setup
+
+kernel:
+	@scripts/setup && scripts/build-kernel >/dev/null
+
+check:
+	scripts/check
+
+demo:
+	scripts/demo
+
+fmt:
+	rustfmt --edition 2021 --config-path .rustfmt.toml fs/ext2rs.rs
+	cargo fmt --all
+
+rust-analyzer:
+	@kdir=$$($(KDIR_CMD)) && \
+	$(MAKE) -C "$$kdir" M="$(CURDIR)" LLVM=$(LLVM) rust-analyzer
+
+clean:
+	@kdir=$$($(KDIR_CMD)) && \
+	$(MAKE) -C "$$kdir" M="$(CURDIR)" LLVM=$(LLVM) clean
+	rm -rf target

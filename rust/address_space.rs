@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Address spaces: the page cache of a file and its operations.
+//!
+//! C headers: [`include/linux/fs.h`](srctree/include/linux/fs.h),
+//! [`include/linux/pagemap.h`](srctree/include/linux/pagemap.h)
+
+use crate::vfs::bindings;
+use crate::vfs::folio::LockedFolio;
+use crate::vfs::fs::FileSystem;
+use core::marker::PhantomData;
+use core::ptr::NonNull;
+use kernel::ffi::c_int;
+use kernel::prelude::*;
+use kernel::types::Opaque;
+
+/// A readahead request (`struct readahead_control`).
+///
+/// # Invariants
+///
+/// `inner` is live and exclusively borrowed for the `readahead` call.
+#[repr(transparent)]
+pub struct Readahead {
+    inner: Opaque<bindings::readahead_control>,
+}
+
+impl Readahead {
+    /// The raw request.
+    pub(crate) fn as_raw(&self) -> *mut bindings::readahead_control {
+        self.inner.get()
+    }
+}
+
+/// The address space operations a filesystem implements.
+#[vtable]
+pub trait Operations {
+    /// The filesystem type these operations belong to.
+    type FileSystem: FileSystem;
+
+    /// Reads a locked folio and unlocks it (directly or at I/O completion).
+    fn read_folio(folio: LockedFolio) -> Result;
+
+    /// Starts reading the folios of `rac` ahead of use.
+    fn readahead(rac: &Readahead);
+}
+
+/// An `address_space_operations` table for filesystem type `T`.
+#[repr(transparent)]
+pub struct Ops<T: FileSystem>(bindings::address_space_operations, PhantomData<T>);
+
+// SAFETY: The table is immutable and only holds function pointers.
+unsafe impl<T: FileSystem> Sync for Ops<T> {}
+
+impl<T: FileSystem> Ops<T> {
+    /// The table of a file whose data path is iomap: `U`'s read operations
+    /// and iomap's helpers for the folio state iomap keeps in
+    /// `folio->private`.
+    pub const fn iomap<U: Operations<FileSystem = T>>() -> Self {
+        Self(
+            bindings::address_space_operations {
+                read_folio: Some(Self::read_folio::<U>),
+                readahead: Some(Self::readahead::<U>),
+                is_partially_uptodate: Some(bindings::iomap_is_partially_uptodate),
+                release_folio: Some(bindings::iomap_release_folio),
+                invalidate_folio: Some(bindings::iomap_invalidate_folio),
+                error_remove_folio: Some(bindings::generic_error_remove_folio),
+                ..pin_init::zeroed()
+            },
+            PhantomData,
+        )
+    }
+
+    /// The raw table.
+    pub(crate) const fn as_raw(&'static self) -> &'static bindings::address_space_operations {
+        &self.0
+    }
+
+    /// `address_space_operations::read_folio`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the page cache with a live, locked folio of a file of type
+    /// `T`, whose unlock is our duty.
+    unsafe extern "C" fn read_folio<U: Operations<FileSystem = T>>(
+        _file: *mut bindings::file,
+        folio: *mut bindings::folio,
+    ) -> c_int {
+        let Some(folio) = NonNull::new(folio) else {
+            return EINVAL.to_errno();
+        };
+        // SAFETY: Per the safety contract, the folio is locked and its unlock is ours.
+        let folio = unsafe { LockedFolio::from_raw(folio) };
+        match U::read_folio(folio) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        }
+    }
+
+    /// `address_space_operations::readahead`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the page cache with a live request for a file of type `T`.
+    unsafe extern "C" fn readahead<U: Operations<FileSystem = T>>(
+        rac: *mut bindings::readahead_control,
+    ) {
+        // SAFETY: Transparent wrapper; the request is live and ours for the call.
+        let rac = unsafe { &*rac.cast::<Readahead>() };
+        U::readahead(rac);
+    }
+}

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Error codes a filesystem returns that `kernel::error::code` lacks.
+//!
+//! C headers: [`include/uapi/asm-generic/errno.h`](srctree/include/uapi/asm-generic/errno.h)
+
+use crate::vfs::bindings;
+use kernel::error::Error;
+
+/// Makes an [`Error`] from a positive errno constant of the bindings.
+fn from_positive(errno: u32) -> Error {
+    // CAST: errno constants are small positive numbers.
+    Error::from_errno(-(errno as i32))
+}
+
+/// `-EFSCORRUPTED` (`-EUCLEAN`): the filesystem's metadata is corrupt.
+pub fn efscorrupted() -> Error {
+    from_positive(bindings::EUCLEAN)
+}
+
+/// `-ESTALE`: the inode is gone.
+pub fn estale() -> Error {
+    from_positive(bindings::ESTALE)
+}
+
+/// `-ENAMETOOLONG`: a name longer than the filesystem allows.
+pub fn enametoolong() -> Error {
+    from_positive(bindings::ENAMETOOLONG)
+}

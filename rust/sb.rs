@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Superblocks: the per-mount state and its operations.
+//!
+//! C headers: [`include/linux/fs/super_types.h`](srctree/include/linux/fs/super_types.h),
+//! [`include/linux/statfs.h`](srctree/include/linux/statfs.h)
+
+use crate::vfs::bindings;
+use crate::vfs::buffer::BufferHead;
+use crate::vfs::fs::FileSystem;
+use crate::vfs::inode;
+use crate::vfs::inode::INode;
+use core::marker::PhantomData;
+use core::ptr::NonNull;
+use kernel::error::from_result;
+use kernel::build_error;
+use kernel::error::VTABLE_DEFAULT_ERROR;
+use kernel::ffi::c_int;
+use kernel::prelude::*;
+use kernel::sync::aref::ARef;
+use kernel::types::ForeignOwnable;
+use kernel::types::Opaque;
+
+/// `SB_RDONLY`: mounted read-only (`BIT(0)`, which bindgen cannot evaluate).
+pub const SB_RDONLY: u32 = 1;
+/// [`SB_RDONLY`] as the `s_flags` word has it.
+const SB_RDONLY_FLAG: usize = 1;
+
+/// Typestate of a superblock: [`New`] while `fill_super` sets it up,
+/// [`Ready`] once its data is in `s_fs_info`.
+pub trait State {}
+
+/// A superblock being set up by `fill_super`: no per-fs data yet.
+pub struct New;
+impl State for New {}
+
+/// A superblock with its per-fs data in place.
+pub struct Ready;
+impl State for Ready {}
+
+/// A mounted (or being mounted) filesystem instance.
+///
+/// # Invariants
+///
+/// `inner` is a live `struct super_block` of filesystem type `T` for the
+/// lifetime of the reference; in state [`Ready`], `s_fs_info` holds the
+/// `KBox<T::Data>` made by `fill_super`.
+#[repr(transparent)]
+pub struct SuperBlock<T: FileSystem, S: State = Ready> {
+    inner: Opaque<bindings::super_block>,
+    _p: PhantomData<(T, S)>,
+}
+
+impl<T: FileSystem, S: State> SuperBlock<T, S> {
+    /// Creates a superblock reference from a raw pointer.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must be a live superblock of type `T` for `'a`, in state `S`
+    /// (for [`Ready`]: `s_fs_info` holds `KBox<T::Data>`).
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::super_block) -> &'a Self {
+        // SAFETY: Transparent wrapper; validity is guaranteed by the caller.
+        unsafe { &*ptr.cast::<Self>() }
+    }
+
+    /// The raw `struct super_block`.
+    pub(crate) fn as_raw(&self) -> *mut bindings::super_block {
+        self.inner.get()
+    }
+
+    /// The block size in bytes (`s_blocksize`).
+    pub fn block_size(&self) -> u32 {
+        // SAFETY: `s_blocksize` is only changed during fill_super, by this type's setters.
+        let size = unsafe { (*self.as_raw()).s_blocksize };
+        // CAST: block sizes are at most PAGE_SIZE.
+        size as u32
+    }
+
+    /// log2 of the block size (`s_blocksize_bits`).
+    pub fn block_size_bits(&self) -> u32 {
+        // SAFETY: As in `block_size`.
+        u32::from(unsafe { (*self.as_raw()).s_blocksize_bits })
+    }
+
+    /// The size of the block device in bytes.
+    pub fn device_bytes(&self) -> u64 {
+        // SAFETY: A block-device superblock always has `s_bdev`.
+        unsafe { bindings::ext2rs_sb_bdev_nr_bytes(self.as_raw()) }
+    }
+
+    /// Whether the filesystem is mounted read-only (`sb_rdonly`).
+    pub fn rdonly(&self) -> bool {
+        // SAFETY: Reading the flags word is racy only against remount, which the VFS
+        // serialises with the callers that care; a torn read is impossible for a word.
+        let flags = unsafe { (*self.as_raw()).s_flags };
+        flags & SB_RDONLY_FLAG != 0
+    }
+
+    /// The largest file size (`s_maxbytes`).
+    pub fn max_bytes(&self) -> i64 {
+        // SAFETY: `s_maxbytes` is only set during fill_super.
+        unsafe { (*self.as_raw()).s_maxbytes }
+    }
+
+    /// The device name, for messages (`s_id`).
+    pub fn id(&self) -> &CStr {
+        // SAFETY: `s_id` is a NUL-terminated array set before fill_super and never
+        // changed afterwards.
+        unsafe { CStr::from_char_ptr((*self.as_raw()).s_id.as_ptr()) }
+    }
+
+    /// Panics the kernel over corruption (`errors=panic`), naming the device.
+    pub fn panic(&self) -> ! {
+        // SAFETY: The format takes one string, and `s_id` is NUL-terminated.
+        unsafe {
+            bindings::panic(
+                c"ext2rs (%s): panic forced after error\n".as_char_ptr(),
+                (*self.as_raw()).s_id.as_ptr(),
+            )
+        }
+    }
+
+    /// Reads block `block` of the device (`sb_bread`) in units of the
+    /// current block size.
+    pub fn bread(&self, block: u64) -> Result<BufferHead> {
+        // SAFETY: The superblock is live and has a block device.
+        let bh = unsafe { bindings::ext2rs_sb_bread(self.as_raw(), block) };
+        let bh = NonNull::new(bh).ok_or(EIO)?;
+        // SAFETY: `sb_bread` returned an up-to-date buffer with a reference we own.
+        Ok(unsafe { BufferHead::from_raw(bh) })
+    }
+}
+
+impl<T: FileSystem> SuperBlock<T, New> {
+    /// Installs the superblock operations (before any inode is read).
+    pub(crate) fn set_ops(&self, ops: &'static Ops<T>) {
+        // SAFETY: The superblock is new and exclusively owned by fill_super.
+        unsafe { (*self.as_raw()).s_op = &ops.0 };
+    }
+
+    /// Sets the smallest block size the device supports that is at least
+    /// `size`, returning it (`sb_min_blocksize`); 0 means none.
+    pub fn min_blocksize(&self, size: u32) -> Result<u32> {
+        let size = c_int::try_from(size)?;
+        // SAFETY: The superblock is new and exclusively owned by fill_super.
+        let got = unsafe { bindings::sb_min_blocksize(self.as_raw(), size) };
+        u32::try_from(got).ok().filter(|s| *s != 0).ok_or(EINVAL)
+    }
+
+    /// Sets the block size (`sb_set_blocksize`); fails if the device cannot
+    /// do it.
+    pub fn set_blocksize(&self, size: u32) -> Result {
+        let size = c_int::try_from(size)?;
+        // SAFETY: The superblock is new and exclusively owned by fill_super.
+        let got = unsafe { bindings::sb_set_blocksize(self.as_raw(), size) };
+        if got == 0 {
+            return Err(EINVAL);
+        }
+        Ok(())
+    }
+
+    /// Sets the magic number, the largest file size and the time range and
+    /// granularity of timestamps.
+    pub fn set_params(&self, magic: usize, max_bytes: i64, time_min: i64, time_max: i64) {
+        // SAFETY: The superblock is new and exclusively owned by fill_super.
+        unsafe {
+            let sb = self.as_raw();
+            (*sb).s_magic = magic;
+            (*sb).s_maxbytes = max_bytes;
+            (*sb).s_time_gran = 1_000_000_000;
+            (*sb).s_time_min = time_min;
+            (*sb).s_time_max = time_max;
+        }
+    }
+
+    /// Marks the superblock read-only (`SB_RDONLY`).
+    pub fn set_rdonly(&self) {
+        // SAFETY: The superblock is new and exclusively owned by fill_super.
+        unsafe { (*self.as_raw()).s_flags |= SB_RDONLY_FLAG };
+    }
+}
+
+impl<T: FileSystem> SuperBlock<T> {
+    /// The per-filesystem data made by `fill_super`.
+    pub fn data(&self) -> &T::Data {
+        // SAFETY: By the type invariant (state `Ready`) `s_fs_info` holds a
+        // `KBox<T::Data>` that lives until `kill_sb`, after every user of `self`.
+        unsafe { <KBox<T::Data>>::borrow((*self.as_raw()).s_fs_info) }
+    }
+
+    /// Finds inode `ino` in the inode cache, or allocates a new one for the
+    /// caller to fill in (`iget_locked`).
+    pub fn iget(&self, ino: u64) -> Result<inode::Get<T>> {
+        // SAFETY: The superblock is live; `iget_locked` returns a referenced inode.
+        let ptr = unsafe { bindings::iget_locked(self.as_raw(), ino) };
+        let ptr = NonNull::new(ptr).ok_or(ENOMEM)?;
+        // SAFETY: `ptr` is a referenced inode of this superblock.
+        if unsafe { bindings::ext2rs_inode_is_new(ptr.as_ptr()) } {
+            // SAFETY: The inode is new (I_NEW, locked) and we own its reference.
+            Ok(inode::Get::New(unsafe { inode::New::from_raw(ptr) }))
+        } else {
+            // SAFETY: The inode is initialised and we own its reference.
+            Ok(inode::Get::Cached(unsafe { ARef::from_raw(ptr.cast::<INode<T>>()) }))
+        }
+    }
+}
+
+/// Filesystem statistics for `statfs(2)`.
+pub struct Stat {
+    /// Magic number of the filesystem type (`f_type`).
+    pub magic: u64,
+    /// Block size (`f_bsize`, `f_frsize`).
+    pub block_size: u32,
+    /// Data blocks in the filesystem (`f_blocks`).
+    pub blocks: u64,
+    /// Free blocks (`f_bfree`).
+    pub bfree: u64,
+    /// Free blocks available to unprivileged users (`f_bavail`).
+    pub bavail: u64,
+    /// Inodes (`f_files`).
+    pub files: u64,
+    /// Free inodes (`f_ffree`).
+    pub ffree: u64,
+    /// Filesystem id (`f_fsid`).
+    pub fsid: u64,
+    /// Longest file name (`f_namelen`).
+    pub namelen: u32,
+}
+
+/// The superblock operations a filesystem implements (`super_operations`).
+/// Inode allocation and freeing are provided by the abstraction.
+#[vtable]
+pub trait Operations {
+    /// The filesystem type these operations belong to.
+    type FileSystem: FileSystem;
+
+    /// Reports filesystem statistics.
+    fn statfs(_sb: &SuperBlock<Self::FileSystem>) -> Result<Stat> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// A `super_operations` table for filesystem type `T`.
+#[repr(transparent)]
+pub struct Ops<T: FileSystem>(bindings::super_operations, PhantomData<T>);
+
+// SAFETY: The table is immutable and only holds function pointers.
+unsafe impl<T: FileSystem> Sync for Ops<T> {}
+
+impl<T: FileSystem> Ops<T> {
+    /// Builds the table from `U`'s implementation.
+    pub const fn new<U: Operations<FileSystem = T>>() -> Self {
+        Self(
+            bindings::super_operations {
+                alloc_inode: Some(inode::alloc_inode::<T>),
+                free_inode: Some(inode::free_inode::<T>),
+                statfs: if U::HAS_STATFS {
+                    Some(Self::statfs::<U>)
+                } else {
+                    None
+                },
+                ..pin_init::zeroed()
+            },
+            PhantomData,
+        )
+    }
+
+    /// `super_operations::statfs`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS with a live dentry of a ready superblock of type `T`
+    /// and a writable `buf`.
+    unsafe extern "C" fn statfs<U: Operations<FileSystem = T>>(
+        dentry: *mut bindings::dentry,
+        buf: *mut kernel::bindings::kstatfs,
+    ) -> c_int {
+        // The C prototype names the type kernel::bindings knows only as opaque.
+        let buf = buf.cast::<bindings::kstatfs>();
+        from_result(|| {
+            // SAFETY: The dentry is live, and its superblock is a ready one of type `T`.
+            let sb = unsafe { SuperBlock::<T>::from_raw((*dentry).d_sb) };
+            let st = U::statfs(sb)?;
+            // SAFETY: `buf` is valid for writes per the safety contract.
+            let buf = unsafe { &mut *buf };
+            buf.f_type = isize::try_from(st.magic)?;
+            buf.f_bsize = isize::try_from(st.block_size)?;
+            buf.f_frsize = buf.f_bsize;
+            buf.f_blocks = st.blocks;
+            buf.f_bfree = st.bfree;
+            buf.f_bavail = st.bavail;
+            buf.f_files = st.files;
+            buf.f_ffree = st.ffree;
+            // CAST: the two halves of the id, as u64_to_fsid() splits it.
+            buf.f_fsid.val = [st.fsid as c_int, (st.fsid >> 32) as c_int];
+            buf.f_namelen = isize::try_from(st.namelen)?;
+            Ok(0)
+        })
+    }
+}
