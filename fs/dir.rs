@@ -45,7 +45,9 @@ pub(crate) fn walk<B>(
     let nblocks = size.div_ceil(1 << bits);
     for n in start..nblocks {
         let run = iomap::map_blocks(dir, n, 1)?;
-        let phys = run.phys.ok_or_else(|| crate::report(sb, dir.ino(), DirHole(n)))?;
+        let phys = run
+            .phys
+            .ok_or_else(|| crate::report(sb, dir.ino(), DirHole(n)))?;
         let bh = sb.bread(phys)?;
         let block = DirBlock::with_format(bh.data(), sb.data().dir_format)
             .map_err(|e| crate::report(sb, dir.ino(), e))?;
@@ -67,7 +69,13 @@ fn readdir(dir: &INode<Ext2Fs>, emitter: &mut DirEmitter<'_>) -> Result {
     walk(dir, pos >> bits, |n, block| {
         let base = n << bits;
         for de in block.entries().filter(|de| de.offset >= skip_to) {
-            if de.is_live() && !emitter.emit(de.name, u64::from(de.inode), ftype_to_dtype(de.file_type).into()) {
+            if de.is_live()
+                && !emitter.emit(
+                    de.name,
+                    u64::from(de.inode),
+                    ftype_to_dtype(de.file_type).into(),
+                )
+            {
                 return ControlFlow::Break(());
             }
             // CAST: offsets within a block are below 4096.
@@ -87,7 +95,10 @@ struct DirInodeOps;
 impl inode::Operations for DirInodeOps {
     type FileSystem = Ext2Fs;
 
-    fn lookup(dir: &INode<Ext2Fs>, dentry: &crate::vfs::dentry::DEntry) -> Result<Option<kernel::sync::aref::ARef<INode<Ext2Fs>>>> {
+    fn lookup(
+        dir: &INode<Ext2Fs>,
+        dentry: &crate::vfs::dentry::DEntry,
+    ) -> Result<Option<kernel::sync::aref::ARef<INode<Ext2Fs>>>> {
         namei::lookup(dir, dentry.name())
     }
 }

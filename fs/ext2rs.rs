@@ -52,7 +52,12 @@ pub(crate) fn report(
     ino: u64,
     what: impl core::fmt::Display,
 ) -> Error {
-    pr_err!("ext2rs ({}): corrupt filesystem: inode {}: {}\n", sb.id(), ino, format_args!("{what}"));
+    pr_err!(
+        "ext2rs ({}): corrupt filesystem: inode {}: {}\n",
+        sb.id(),
+        ino,
+        format_args!("{what}")
+    );
     if sb.data().errors == sb::Errors::Panic {
         sb.panic();
     }

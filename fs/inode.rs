@@ -9,12 +9,12 @@ use crate::format::blockmap;
 use crate::format::inode as raw;
 use crate::format::inode::Inode;
 use crate::sb::Ext2Fs;
+use crate::vfs::errno;
 use crate::vfs::inode::Get;
 use crate::vfs::inode::INode;
 use crate::vfs::inode::Params;
 use crate::vfs::inode::Type;
 use crate::vfs::sb::SuperBlock;
-use crate::vfs::errno;
 use kernel::prelude::*;
 use kernel::sync::aref::ARef;
 
@@ -59,7 +59,9 @@ pub(crate) fn iget(sb: &SuperBlock<Ext2Fs>, ino: u32) -> Result<ARef<INode<Ext2F
         Get::New(new) => {
             let disk = read_inode(sb, ino)?;
             let (typ, fast_link_len) = inode_type(sb, ino, &disk)?;
-            let size = disk.size().map_err(|e| crate::report(sb, u64::from(ino), e))?;
+            let size = disk
+                .size()
+                .map_err(|e| crate::report(sb, u64::from(ino), e))?;
             let params = Params {
                 mode: disk.i_mode,
                 uid: disk.uid(),
@@ -97,7 +99,11 @@ fn read_inode(sb: &SuperBlock<Ext2Fs>, ino: u32) -> Result<Inode> {
 
 /// Picks the inode's type and operations from its mode; for a fast
 /// symlink, also the length of its target.
-fn inode_type(sb: &SuperBlock<Ext2Fs>, ino: u32, disk: &Inode) -> Result<(Type<Ext2Fs>, Option<usize>)> {
+fn inode_type(
+    sb: &SuperBlock<Ext2Fs>,
+    ino: u32,
+    disk: &Inode,
+) -> Result<(Type<Ext2Fs>, Option<usize>)> {
     let mode = disk.i_mode;
     let typ = match mode & raw::S_IFMT {
         raw::S_IFREG => Type::Reg(file::FILE_IOPS, file::FILE_FOPS, file::AOPS),
@@ -115,8 +121,15 @@ fn inode_type(sb: &SuperBlock<Ext2Fs>, ino: u32, disk: &Inode) -> Result<(Type<E
 /// Fast symlinks keep their target in `i_block`; slow ones in one block,
 /// read through the page cache. Either way the target must be shorter
 /// than the space that holds it.
-fn symlink_type(sb: &SuperBlock<Ext2Fs>, ino: u32, disk: &Inode) -> Result<(Type<Ext2Fs>, Option<usize>)> {
-    let size = usize::try_from(disk.size().map_err(|e| crate::report(sb, u64::from(ino), e))?)?;
+fn symlink_type(
+    sb: &SuperBlock<Ext2Fs>,
+    ino: u32,
+    disk: &Inode,
+) -> Result<(Type<Ext2Fs>, Option<usize>)> {
+    let size = usize::try_from(
+        disk.size()
+            .map_err(|e| crate::report(sb, u64::from(ino), e))?,
+    )?;
     if disk.is_fast_symlink(sb.block_size()) {
         if size >= FAST_LINK_BUF {
             return Err(crate::report(sb, u64::from(ino), BadSymlinkSize(size)));

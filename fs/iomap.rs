@@ -59,7 +59,11 @@ struct BadPointer {
 
 impl core::fmt::Display for BadPointer {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "invalid block pointer {} for logical block {}", self.ptr, self.iblock)
+        write!(
+            f,
+            "invalid block pointer {} for logical block {}",
+            self.ptr, self.iblock
+        )
     }
 }
 
@@ -85,7 +89,10 @@ pub(crate) fn map_blocks(inode: &INode<Ext2Fs>, iblock: u64, max: u64) -> Result
         if ptr == 0 {
             // A missing indirect block: everything below it is a hole; the
             // rest of the leaf array is at least that.
-            return Ok(Run { phys: None, len: max });
+            return Ok(Run {
+                phys: None,
+                len: max,
+            });
         }
         let block = u64::from(ptr);
         if !sbi.sb.data_block_valid(block, 1) || ancestors.contains(&block) {
@@ -118,7 +125,11 @@ fn scan(
         let Some(next) = usize::try_from(len).ok().and_then(|l| leaf.get(start + l)) else {
             break;
         };
-        let expected = if first == 0 { Some(0) } else { first.checked_add(u32::try_from(len)?) };
+        let expected = if first == 0 {
+            Some(0)
+        } else {
+            first.checked_add(u32::try_from(len)?)
+        };
         if Some(next) != expected {
             break;
         }
@@ -128,11 +139,20 @@ fn scan(
         return Ok(Run { phys: None, len });
     }
     let phys = u64::from(first);
-    let overlaps_path = ancestors.iter().any(|&a| a != 0 && a >= phys && a < phys + len);
+    let overlaps_path = ancestors
+        .iter()
+        .any(|&a| a != 0 && a >= phys && a < phys + len);
     if !sb.data().sb.data_block_valid(phys, len) || overlaps_path {
-        return Err(crate::report(sb, inode.ino(), BadPointer { iblock, ptr: first }));
+        return Err(crate::report(
+            sb,
+            inode.ino(),
+            BadPointer { iblock, ptr: first },
+        ));
     }
-    Ok(Run { phys: Some(phys), len })
+    Ok(Run {
+        phys: Some(phys),
+        len,
+    })
 }
 
 /// The iomap operations of regular files, directories and symlinks.

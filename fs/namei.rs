@@ -6,9 +6,9 @@
 use crate::dir;
 use crate::inode;
 use crate::sb::Ext2Fs;
+use crate::vfs::errno;
 use crate::vfs::inode::INode;
 use core::ops::ControlFlow;
-use crate::vfs::errno;
 use kernel::prelude::*;
 use kernel::sync::aref::ARef;
 
@@ -28,7 +28,12 @@ struct DeletedInode<'a>(&'a [u8], u32);
 
 impl core::fmt::Display for DeletedInode<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "entry '{}' names deleted inode {}", self.0.escape_ascii(), self.1)
+        write!(
+            f,
+            "entry '{}' names deleted inode {}",
+            self.0.escape_ascii(),
+            self.1
+        )
     }
 }
 
@@ -42,7 +47,11 @@ pub(crate) fn lookup(dir: &INode<Ext2Fs>, name: &[u8]) -> Result<Option<ARef<INo
     };
     match inode::iget(dir.super_block(), ino) {
         Ok(inode) => Ok(Some(inode)),
-        Err(e) if e == errno::estale() => Err(crate::report(dir.super_block(), dir.ino(), DeletedInode(name, ino))),
+        Err(e) if e == errno::estale() => Err(crate::report(
+            dir.super_block(),
+            dir.ino(),
+            DeletedInode(name, ino),
+        )),
         Err(e) => Err(e),
     }
 }

@@ -67,7 +67,11 @@ static ERRORS_VALUES: param::Constants<3> = param::Constants::new([
     param::Constant::new(c"panic", 2),
 ]);
 
-static PARAMS: param::Table<1> = param::Table::new([param::Spec::enumerated(c"errors", OPT_ERRORS, &ERRORS_VALUES)]);
+static PARAMS: param::Table<1> = param::Table::new([param::Spec::enumerated(
+    c"errors",
+    OPT_ERRORS,
+    &ERRORS_VALUES,
+)]);
 
 /// The superblock operations.
 struct SuperOps;
@@ -100,7 +104,11 @@ impl FileSystem for Ext2Fs {
         Ok(())
     }
 
-    fn fill_super(sb: &SuperBlock<Self, sb::New>, opts: &Options, fc: &FsContext) -> Result<SbInfo> {
+    fn fill_super(
+        sb: &SuperBlock<Self, sb::New>,
+        opts: &Options,
+        fc: &FsContext,
+    ) -> Result<SbInfo> {
         let raw = read_super(sb, fc)?;
         check_features(&raw, fc)?;
         if fc.sb_flags() & sb::SB_RDONLY == 0 {
@@ -123,7 +131,9 @@ impl FileSystem for Ext2Fs {
         );
         Ok(SbInfo {
             dir_format: DirFormat::new(&raw),
-            errors: opts.errors.unwrap_or_else(|| errors_from_disk(raw.s_errors)),
+            errors: opts
+                .errors
+                .unwrap_or_else(|| errors_from_disk(raw.s_errors)),
             sb: raw,
             groups,
         })
@@ -138,7 +148,12 @@ impl FileSystem for Ext2Fs {
         Ok(root)
     }
 
-    fn reconfigure(sb: &SuperBlock<Self>, _opts: &Options, new_flags: u32, fc: &FsContext) -> Result {
+    fn reconfigure(
+        sb: &SuperBlock<Self>,
+        _opts: &Options,
+        new_flags: u32,
+        fc: &FsContext,
+    ) -> Result {
         if new_flags & sb::SB_RDONLY == 0 && sb.rdonly() {
             fc.error(c"read-write mounts are not supported yet");
             return Err(EROFS);
@@ -166,7 +181,10 @@ fn read_super(sb: &SuperBlock<Ext2Fs, sb::New>, fc: &FsContext) -> Result<Superb
     let bh = sb.bread(SUPERBLOCK_OFFSET / min)?;
     // CAST: the remainder is below the block size (at most PAGE_SIZE).
     let offset = (SUPERBLOCK_OFFSET % min) as usize;
-    let bytes = bh.data().get(offset..offset + SUPERBLOCK_SIZE).ok_or(EINVAL)?;
+    let bytes = bh
+        .data()
+        .get(offset..offset + SUPERBLOCK_SIZE)
+        .ok_or(EINVAL)?;
     let raw = Superblock::parse(bytes).map_err(|e| refuse(sb, fc, e))?;
     raw.validate(sb.device_bytes(), crate::PAGE_SIZE_U32)
         .map_err(|e| refuse(sb, fc, e))?;
@@ -175,8 +193,16 @@ fn read_super(sb: &SuperBlock<Ext2Fs, sb::New>, fc: &FsContext) -> Result<Superb
 
 /// Refuses the mount for a bad superblock: one line naming the device and
 /// what is wrong.
-fn refuse(sb: &SuperBlock<Ext2Fs, sb::New>, fc: &FsContext, e: crate::format::FormatError) -> Error {
-    pr_err!("ext2rs ({}): mount refused: {}\n", sb.id(), format_args!("{e}"));
+fn refuse(
+    sb: &SuperBlock<Ext2Fs, sb::New>,
+    fc: &FsContext,
+    e: crate::format::FormatError,
+) -> Error {
+    pr_err!(
+        "ext2rs ({}): mount refused: {}\n",
+        sb.id(),
+        format_args!("{e}")
+    );
     fc.error(c"invalid or unsupported superblock (see the kernel log)");
     EINVAL
 }
@@ -195,7 +221,10 @@ fn check_features(raw: &Superblock, fc: &FsContext) -> Result {
     let ro_compat = raw.unsupported_ro_compat();
     if ro_compat != 0 && fc.sb_flags() & sb::SB_RDONLY == 0 {
         for (_, name) in FeatureBits::new(FeatureKind::RoCompat, ro_compat) {
-            pr_err!("ext2rs: read-only mount only: unsupported feature '{}'\n", name);
+            pr_err!(
+                "ext2rs: read-only mount only: unsupported feature '{}'\n",
+                name
+            );
         }
         fc.error(c"unsupported read-only-compatible features: mount read-only");
         return Err(EROFS);
@@ -204,7 +233,11 @@ fn check_features(raw: &Superblock, fc: &FsContext) -> Result {
 }
 
 /// Reads and checks every group descriptor block (`ext2_check_descriptors`).
-fn read_groups(sb: &SuperBlock<Ext2Fs, sb::New>, raw: &Superblock, fc: &FsContext) -> Result<KVec<GroupDesc>> {
+fn read_groups(
+    sb: &SuperBlock<Ext2Fs, sb::New>,
+    raw: &Superblock,
+    fc: &FsContext,
+) -> Result<KVec<GroupDesc>> {
     let count = raw.groups_count();
     let per_block = raw.desc_per_block();
     let mut groups = KVec::with_capacity(usize::try_from(count)?, GFP_KERNEL)?;
@@ -235,8 +268,12 @@ fn statfs(sbi: &SbInfo) -> Result<sb::Stat> {
     overhead += u64::from(raw.groups_count()) * (2 + u64::from(raw.itb_per_group()));
     let reserved = u64::from(raw.s_r_blocks_count);
     let uuid = &raw.s_uuid;
-    let lo = u64::from_le_bytes([uuid[0], uuid[1], uuid[2], uuid[3], uuid[4], uuid[5], uuid[6], uuid[7]]);
-    let hi = u64::from_le_bytes([uuid[8], uuid[9], uuid[10], uuid[11], uuid[12], uuid[13], uuid[14], uuid[15]]);
+    let lo = u64::from_le_bytes([
+        uuid[0], uuid[1], uuid[2], uuid[3], uuid[4], uuid[5], uuid[6], uuid[7],
+    ]);
+    let hi = u64::from_le_bytes([
+        uuid[8], uuid[9], uuid[10], uuid[11], uuid[12], uuid[13], uuid[14], uuid[15],
+    ]);
     Ok(sb::Stat {
         magic: u64::from(superblock::EXT2_SUPER_MAGIC),
         block_size: raw.block_size(),

@@ -52,7 +52,9 @@ impl<T: FileSystem> File<T> {
     /// `SEEK_DATA`/`SEEK_HOLE` (`generic_file_llseek_size`).
     pub fn generic_llseek(&self, offset: i64, whence: i32, max: i64, eof: i64) -> Result<i64> {
         // SAFETY: The file is live; the function does its own locking.
-        let ret = unsafe { bindings::generic_file_llseek_size(self.inner.get(), offset, whence, max, eof) };
+        let ret = unsafe {
+            bindings::generic_file_llseek_size(self.inner.get(), offset, whence, max, eof)
+        };
         if ret < 0 {
             // CAST: negative returns are errnos.
             return Err(Error::from_errno(ret as c_int));

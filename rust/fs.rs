@@ -177,7 +177,11 @@ impl<T: FileSystem> Registration<T> {
     ) -> *mut bindings::kmem_cache {
         // SAFETY: Per the safety contract `fs_type` is inside a live `Registration<T>`.
         unsafe {
-            let reg = kernel::container_of!(fs_type.cast::<Opaque<bindings::file_system_type>>(), Self, fs);
+            let reg = kernel::container_of!(
+                fs_type.cast::<Opaque<bindings::file_system_type>>(),
+                Self,
+                fs
+            );
             (*reg).inode_cache.as_raw()
         }
     }
@@ -281,7 +285,10 @@ impl<T: FileSystem> Tables<T> {
             // SAFETY: `fc` is valid, and for reconfiguration `root` is a live dentry of a
             // superblock of this type, held active by the VFS for the call.
             let (ctx, sb) = unsafe {
-                (FsContext::from_raw(fc), SuperBlock::<T>::from_raw((*(*fc).root).d_sb))
+                (
+                    FsContext::from_raw(fc),
+                    SuperBlock::<T>::from_raw((*(*fc).root).d_sb),
+                )
             };
             // SAFETY: `fs_private` holds `T::Options`; only this shared borrow exists.
             let opts = unsafe { ctx.options::<T>() };
@@ -302,7 +309,12 @@ impl<T: FileSystem> Tables<T> {
         from_result(|| {
             // SAFETY: `sb` is a new superblock of this type, exclusively ours until this
             // returns; `fc` is valid and its options are only read here.
-            let (new_sb, ctx) = unsafe { (SuperBlock::<T, sb::New>::from_raw(sb), FsContext::from_raw(fc)) };
+            let (new_sb, ctx) = unsafe {
+                (
+                    SuperBlock::<T, sb::New>::from_raw(sb),
+                    FsContext::from_raw(fc),
+                )
+            };
             // SAFETY: As above: `fs_private` holds `T::Options`.
             let opts = unsafe { ctx.options::<T>() };
             new_sb.set_ops(T::SUPER_OPS);

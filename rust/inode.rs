@@ -103,7 +103,11 @@ impl<T: FileSystem> INode<T> {
     pub fn data(&self) -> &T::INodeData {
         // SAFETY: By the type invariant the inode is in an `INodeWithData<T>` whose data
         // is initialised and lives as long as the inode.
-        unsafe { (*INodeWithData::<T>::from_inode(self.as_raw())).data.assume_init_ref() }
+        unsafe {
+            (*INodeWithData::<T>::from_inode(self.as_raw()))
+                .data
+                .assume_init_ref()
+        }
     }
 
     /// The file size (`i_size_read`).
@@ -155,7 +159,11 @@ pub struct New<T: FileSystem> {
 /// What kind of inode, with the operations that go with it.
 pub enum Type<T: FileSystem> {
     /// A regular file.
-    Reg(&'static Ops<T>, &'static file::Ops<T>, &'static address_space::Ops<T>),
+    Reg(
+        &'static Ops<T>,
+        &'static file::Ops<T>,
+        &'static address_space::Ops<T>,
+    ),
     /// A directory.
     Dir(&'static Ops<T>, &'static file::Ops<T>),
     /// A symlink whose target is read through the page cache (`page_get_link`).
@@ -242,7 +250,10 @@ impl<T: FileSystem> New<T> {
         let outer = unsafe { INodeWithData::<T>::from_inode(ptr) };
         // SAFETY: The data slot is uninitialised (`data_init` is false) and pinned in
         // the slab object; on error it stays uninitialised and `drop` fails the inode.
-        unsafe { data.__pinned_init((*outer).data.as_mut_ptr()).map_err(Error::from)? };
+        unsafe {
+            data.__pinned_init((*outer).data.as_mut_ptr())
+                .map_err(Error::from)?
+        };
         // SAFETY: As above, the inode is ours; `data_init` records the initialisation for
         // `free_inode`.
         unsafe {
@@ -310,7 +321,9 @@ impl<T: FileSystem> New<T> {
                 Type::FastSymlink(target) => {
                     (*ptr).i_mode = S_IFLNK | perm;
                     (*ptr).i_op = &bindings::simple_symlink_inode_operations;
-                    let data = (*INodeWithData::<T>::from_inode(ptr)).data.assume_init_ref();
+                    let data = (*INodeWithData::<T>::from_inode(ptr))
+                        .data
+                        .assume_init_ref();
                     bindings::ext2rs_inode_set_link(ptr, target(data).as_char_ptr().cast_mut());
                 }
                 Type::Chr(dev) => Self::special(ptr, S_IFCHR | perm, dev),
@@ -357,7 +370,12 @@ impl<T: FileSystem> Cache<T> {
         let align = c_uint::try_from(align_of::<INodeWithData<T>>())?;
         // SAFETY: `name` is static; `init_once` matches the constructor signature.
         let cache = unsafe {
-            bindings::ext2rs_inode_cache_create(name.as_char_ptr(), size, align, Some(Self::init_once))
+            bindings::ext2rs_inode_cache_create(
+                name.as_char_ptr(),
+                size,
+                align,
+                Some(Self::init_once),
+            )
         };
         Ok(Self {
             cache: NonNull::new(cache).ok_or(ENOMEM)?,
@@ -502,7 +520,8 @@ impl<T: FileSystem> Ops<T> {
         _flags: c_uint,
     ) -> *mut bindings::dentry {
         // SAFETY: Per the safety contract both are live for the call.
-        let (dir_ref, dentry_ref) = unsafe { (INode::<T>::from_raw(dir), DEntry::from_raw(dentry)) };
+        let (dir_ref, dentry_ref) =
+            unsafe { (INode::<T>::from_raw(dir), DEntry::from_raw(dentry)) };
         let inode = match U::lookup(dir_ref, dentry_ref) {
             Ok(Some(inode)) => ARef::into_raw(inode).as_ptr().cast::<bindings::inode>(),
             Ok(None) => core::ptr::null_mut(),
@@ -527,7 +546,10 @@ impl<T: FileSystem> Ops<T> {
             // SAFETY: Per the safety contract both are live and exclusively ours for the
             // duration of the call.
             let (inode, info) = unsafe {
-                (INode::<T>::from_raw(inode), crate::vfs::iomap::FiemapInfo::from_raw(info))
+                (
+                    INode::<T>::from_raw(inode),
+                    crate::vfs::iomap::FiemapInfo::from_raw(info),
+                )
             };
             U::fiemap(inode, info, start, len)?;
             Ok(0)

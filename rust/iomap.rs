@@ -184,8 +184,13 @@ impl<U: Operations> Tables<U> {
     ) -> c_int {
         from_result(|| {
             // SAFETY: Per the safety contract.
-            let (inode, map, srcmap) =
-                unsafe { (INode::from_raw(inode), Map::from_raw(map), Map::from_raw(srcmap)) };
+            let (inode, map, srcmap) = unsafe {
+                (
+                    INode::from_raw(inode),
+                    Map::from_raw(map),
+                    Map::from_raw(srcmap),
+                )
+            };
             U::begin(inode, pos, length, flags, map, srcmap)?;
             Ok(0)
         })
@@ -278,6 +283,12 @@ pub fn fiemap<U: Operations>(
 ) -> Result {
     // SAFETY: The inode is live and `info` is exclusively ours.
     kernel::error::to_result(unsafe {
-        bindings::iomap_fiemap(inode.as_raw(), info.inner.get(), start, len, Tables::<U>::ops())
+        bindings::iomap_fiemap(
+            inode.as_raw(),
+            info.inner.get(),
+            start,
+            len,
+            Tables::<U>::ops(),
+        )
     })
 }

@@ -53,7 +53,11 @@ impl Spec {
     }
 
     /// `NAME=value` where the value is one of `values` (`fsparam_enum`).
-    pub const fn enumerated<const N: usize>(name: &'static CStr, opt: u8, values: &'static Constants<N>) -> Self {
+    pub const fn enumerated<const N: usize>(
+        name: &'static CStr,
+        opt: u8,
+        values: &'static Constants<N>,
+    ) -> Self {
         let data = (&raw const values.values).cast::<kernel::ffi::c_void>();
         Self::new(name, opt, Some(bindings::fs_param_is_enum), 0, data)
     }
@@ -173,7 +177,8 @@ pub(crate) unsafe fn parse(
     let mut result = bindings::fs_parse_result::default();
     // SAFETY: `fc` and `param` are live per the safety contract; the table is static and
     // terminated by its invariant.
-    let opt: c_int = unsafe { bindings::__fs_parse(&mut (*fc).log, table.as_raw(), param, &mut result) };
+    let opt: c_int =
+        unsafe { bindings::__fs_parse(&mut (*fc).log, table.as_raw(), param, &mut result) };
     if opt < 0 {
         return Err(Error::from_errno(opt));
     }

@@ -12,8 +12,8 @@ use crate::vfs::inode;
 use crate::vfs::inode::INode;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
-use kernel::error::from_result;
 use kernel::build_error;
+use kernel::error::from_result;
 use kernel::error::VTABLE_DEFAULT_ERROR;
 use kernel::ffi::c_int;
 use kernel::prelude::*;
@@ -200,7 +200,9 @@ impl<T: FileSystem> SuperBlock<T> {
             Ok(inode::Get::New(unsafe { inode::New::from_raw(ptr) }))
         } else {
             // SAFETY: The inode is initialised and we own its reference.
-            Ok(inode::Get::Cached(unsafe { ARef::from_raw(ptr.cast::<INode<T>>()) }))
+            Ok(inode::Get::Cached(unsafe {
+                ARef::from_raw(ptr.cast::<INode<T>>())
+            }))
         }
     }
 }
