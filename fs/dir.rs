@@ -23,6 +23,15 @@ use crate::vfs::inode::INode;
 use core::ops::ControlFlow;
 use kernel::prelude::*;
 
+/// A directory whose size is not a whole number of blocks.
+struct BadDirSize(u64);
+
+impl core::fmt::Display for BadDirSize {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "directory size {} is not a multiple of the block size", self.0)
+    }
+}
+
 /// A hole in a directory: ext2 never leaves one.
 struct DirHole(u64);
 
@@ -42,7 +51,11 @@ pub(crate) fn walk<B>(
     let sb = dir.super_block();
     let bits = sb.block_size_bits();
     let size = u64::try_from(dir.size())?;
-    let nblocks = size.div_ceil(1 << bits);
+    // ext2 only ever grows directories by whole blocks (ext2_check_folio).
+    if size & ((1 << bits) - 1) != 0 {
+        return Err(crate::report(sb, dir.ino(), BadDirSize(size)));
+    }
+    let nblocks = size >> bits;
     for n in start..nblocks {
         let run = iomap::map_blocks(dir, n, 1)?;
         let phys = run

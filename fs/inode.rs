@@ -69,14 +69,21 @@ pub(crate) fn iget(sb: &SuperBlock<Ext2Fs>, ino: u32) -> Result<ARef<INode<Ext2F
                 nlink: u32::from(disk.i_links_count),
                 size: i64::try_from(size)?,
                 blocks: u64::from(disk.i_blocks),
-                atime: i64::from(disk.i_atime),
-                mtime: i64::from(disk.i_mtime),
-                ctime: i64::from(disk.i_ctime),
+                atime: disk_time(disk.i_atime),
+                mtime: disk_time(disk.i_mtime),
+                ctime: disk_time(disk.i_ctime),
                 generation: disk.i_generation,
             };
             new.init(typ, &params, InodeInfo::new(&disk, fast_link_len))
         }
     }
+}
+
+/// An on-disk timestamp: seconds as a signed 32-bit number, so times
+/// before 1970 survive (ext2 reads `(signed)le32_to_cpu(i_mtime)`).
+fn disk_time(raw: u32) -> i64 {
+    // CAST: reinterpreting the bits as signed is the on-disk encoding.
+    i64::from(raw as i32)
 }
 
 /// Reads and decodes the on-disk inode `ino` (`ext2_get_inode`).
