@@ -28,7 +28,11 @@ struct BadDirSize(u64);
 
 impl core::fmt::Display for BadDirSize {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "directory size {} is not a multiple of the block size", self.0)
+        write!(
+            f,
+            "directory size {} is not a multiple of the block size",
+            self.0
+        )
     }
 }
 
