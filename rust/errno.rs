@@ -6,6 +6,7 @@
 
 use crate::vfs::bindings;
 use kernel::error::Error;
+use kernel::error::Result;
 
 /// Makes an [`Error`] from a positive errno constant of the bindings.
 fn from_positive(errno: u32) -> Error {
@@ -26,4 +27,14 @@ pub fn estale() -> Error {
 /// `-ENAMETOOLONG`: a name longer than the filesystem allows.
 pub fn enametoolong() -> Error {
     from_positive(bindings::ENAMETOOLONG)
+}
+
+/// Converts the `loff_t` result of a C function (an offset, or a negative
+/// errno) to a result.
+pub(crate) fn from_loff(ret: i64) -> Result<i64> {
+    if ret < 0 {
+        // CAST: negative returns are errnos, which fit in an int.
+        return Err(Error::from_errno(ret as i32));
+    }
+    Ok(ret)
 }

@@ -5,6 +5,7 @@
 //! C headers: [`include/linux/fs.h`](srctree/include/linux/fs.h)
 
 use crate::vfs::bindings;
+use crate::vfs::errno;
 use crate::vfs::fs::FileSystem;
 use crate::vfs::inode::INode;
 use core::marker::PhantomData;
@@ -52,25 +53,15 @@ impl<T: FileSystem> File<T> {
     /// `SEEK_DATA`/`SEEK_HOLE` (`generic_file_llseek_size`).
     pub fn generic_llseek(&self, offset: i64, whence: i32, max: i64, eof: i64) -> Result<i64> {
         // SAFETY: The file is live; the function does its own locking.
-        let ret = unsafe {
+        errno::from_loff(unsafe {
             bindings::generic_file_llseek_size(self.inner.get(), offset, whence, max, eof)
-        };
-        if ret < 0 {
-            // CAST: negative returns are errnos.
-            return Err(Error::from_errno(ret as c_int));
-        }
-        Ok(ret)
+        })
     }
 
     /// Sets the file position after a successful seek (`vfs_setpos`).
     pub fn setpos(&self, offset: i64, max: i64) -> Result<i64> {
         // SAFETY: The file is live; `vfs_setpos` validates the offset.
-        let ret = unsafe { bindings::vfs_setpos(self.inner.get(), offset, max) };
-        if ret < 0 {
-            // CAST: negative returns are errnos.
-            return Err(Error::from_errno(ret as c_int));
-        }
-        Ok(ret)
+        errno::from_loff(unsafe { bindings::vfs_setpos(self.inner.get(), offset, max) })
     }
 }
 
@@ -135,11 +126,7 @@ impl<T: FileSystem> Ops<T> {
     pub const fn regular<U: Operations<FileSystem = T>>() -> Self {
         Self(
             bindings::file_operations {
-                llseek: if U::HAS_LLSEEK {
-                    Some(Self::llseek::<U>)
-                } else {
-                    Some(bindings::generic_file_llseek)
-                },
+                llseek: Self::llseek_op::<U>(),
                 read_iter: Some(bindings::generic_file_read_iter),
                 mmap_prepare: Some(bindings::generic_file_mmap_prepare),
                 splice_read: Some(bindings::filemap_splice_read),
@@ -153,11 +140,7 @@ impl<T: FileSystem> Ops<T> {
     pub const fn dir<U: Operations<FileSystem = T>>() -> Self {
         Self(
             bindings::file_operations {
-                llseek: if U::HAS_LLSEEK {
-                    Some(Self::llseek::<U>)
-                } else {
-                    Some(bindings::generic_file_llseek)
-                },
+                llseek: Self::llseek_op::<U>(),
                 read: Some(bindings::generic_read_dir),
                 iterate_shared: if U::HAS_ITERATE_SHARED {
                     Some(Self::iterate_shared::<U>)
@@ -168,6 +151,16 @@ impl<T: FileSystem> Ops<T> {
             },
             PhantomData,
         )
+    }
+
+    /// `U`'s llseek, or the generic one.
+    const fn llseek_op<U: Operations<FileSystem = T>>(
+    ) -> Option<unsafe extern "C" fn(*mut bindings::file, i64, c_int) -> i64> {
+        if U::HAS_LLSEEK {
+            Some(Self::llseek::<U>)
+        } else {
+            Some(bindings::generic_file_llseek)
+        }
     }
 
     /// The raw table.

@@ -10,6 +10,7 @@
 
 use crate::vfs::address_space::Readahead;
 use crate::vfs::bindings;
+use crate::vfs::errno;
 use crate::vfs::folio::LockedFolio;
 use crate::vfs::fs::FileSystem;
 use crate::vfs::inode::INode;
@@ -231,25 +232,20 @@ pub fn readahead<U: Operations>(rac: &Readahead) {
     unsafe { bindings::ext2rs_iomap_bio_readahead(rac.as_raw(), Tables::<U>::ops()) };
 }
 
-/// Converts an `loff_t` result of a C function to a result.
-fn to_offset(ret: i64) -> Result<i64> {
-    if ret < 0 {
-        // CAST: negative returns are errnos.
-        return Err(Error::from_errno(ret as c_int));
-    }
-    Ok(ret)
-}
-
 /// The first hole at or after `offset` (`iomap_seek_hole`).
 pub fn seek_hole<U: Operations>(inode: &INode<U::FileSystem>, offset: i64) -> Result<i64> {
     // SAFETY: The inode is live.
-    to_offset(unsafe { bindings::iomap_seek_hole(inode.as_raw(), offset, Tables::<U>::ops()) })
+    errno::from_loff(unsafe {
+        bindings::iomap_seek_hole(inode.as_raw(), offset, Tables::<U>::ops())
+    })
 }
 
 /// The first data at or after `offset` (`iomap_seek_data`).
 pub fn seek_data<U: Operations>(inode: &INode<U::FileSystem>, offset: i64) -> Result<i64> {
     // SAFETY: The inode is live.
-    to_offset(unsafe { bindings::iomap_seek_data(inode.as_raw(), offset, Tables::<U>::ops()) })
+    errno::from_loff(unsafe {
+        bindings::iomap_seek_data(inode.as_raw(), offset, Tables::<U>::ops())
+    })
 }
 
 /// The extent list being filled for `FS_IOC_FIEMAP`.
