@@ -12,8 +12,7 @@
 # Kbuild (not this file) describes the module to the kernel's build system.
 
 LLVM ?= -19
-KASAN ?= 0
-export LLVM KASAN
+export LLVM
 
 ifeq ($(KDIR),)
 # The cached test kernel, built (once) by scripts/build-kernel.
@@ -34,10 +33,10 @@ setup:
 	scripts/setup
 
 kernel:
-	@scripts/setup && scripts/build-kernel >/dev/null
+	@scripts/setup && KASAN=$(or $(KASAN),0) scripts/build-kernel >/dev/null
 
 check:
-	scripts/check
+	KASAN=$(or $(KASAN),1) scripts/check
 
 demo:
 	scripts/demo

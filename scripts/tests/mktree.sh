@@ -146,7 +146,9 @@ mknod devs/null c 1 3
 mknod devs/sda1 b 8 1
 mknod devs/chr-new c 300 70000
 mknod devs/blk-max b 4095 1048575
-mknod devs/chr-zero c 0 0
+# Not 0:0: overlayfs takes a 0:0 character device for a whiteout, and the
+# guest sees host paths under /tmp (where a clone may live) through one.
+mknod devs/chr-low c 0 1
 mkfifo devs/fifo
 python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' devs/socket
 
