@@ -47,8 +47,8 @@ struct kmem_cache *ext2rs_inode_cache_create(const char *name, unsigned int size
 				 SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT);
 }
 
-struct inode *ext2rs_alloc_inode_sb(struct super_block *sb,
-				    struct kmem_cache *cache)
+/* Returns the start of the slab object, which embeds the inode. */
+void *ext2rs_alloc_inode_sb(struct super_block *sb, struct kmem_cache *cache)
 {
 	return alloc_inode_sb(sb, cache, GFP_KERNEL);
 }

@@ -26,8 +26,8 @@ struct block_device *ext2rs_sb_bdev(struct super_block *sb);
 struct kmem_cache *ext2rs_inode_cache_create(const char *name, unsigned int size,
 					     unsigned int align,
 					     void (*ctor)(void *));
-struct inode *ext2rs_alloc_inode_sb(struct super_block *sb,
-				    struct kmem_cache *cache);
+void *ext2rs_alloc_inode_sb(struct super_block *sb,
+			     struct kmem_cache *cache);
 bool ext2rs_inode_is_new(struct inode *inode);
 loff_t ext2rs_i_size_read(const struct inode *inode);
 void ext2rs_i_size_write(struct inode *inode, loff_t size);

@@ -427,7 +427,7 @@ pub(crate) unsafe extern "C" fn alloc_inode<T: FileSystem>(
     if obj.is_null() {
         return core::ptr::null_mut();
     }
-    // `ext2rs_alloc_inode_sb` returned the object start; the cast matches the cache.
+    // The cache's objects are `INodeWithData<T>`.
     let outer = obj.cast::<INodeWithData<T>>();
     // SAFETY: `outer` is a fresh object of the cache, ours until returned.
     unsafe {
