@@ -3,7 +3,7 @@
 //! Block group descriptors: decoding, encoding and `ext2_check_descriptors`.
 
 use super::error::{FormatError, GroupCount, GroupField, Result};
-use super::le::{le16, le32, put_le16, put_le32};
+use super::le::{le16, le32, prefix, prefix_mut, put_le16, put_le32};
 use super::superblock::{Superblock, EXT2_DESC_SIZE};
 
 /// Size of `struct ext2_group_desc` in bytes.
@@ -33,12 +33,7 @@ pub struct GroupDesc {
 impl GroupDesc {
     /// Decodes the descriptor at the start of `buf`.
     pub fn parse(buf: &[u8]) -> Result<Self> {
-        let b = buf
-            .get(..GROUP_DESC_SIZE)
-            .ok_or(FormatError::BufferTooShort {
-                need: GROUP_DESC_SIZE,
-                have: buf.len(),
-            })?;
+        let b = prefix(buf, GROUP_DESC_SIZE)?;
         Ok(Self {
             bg_block_bitmap: le32(b, 0),
             bg_inode_bitmap: le32(b, 4),
@@ -58,13 +53,7 @@ impl GroupDesc {
 
     /// Encodes the descriptor into the first 32 bytes of `buf`.
     pub fn write(&self, buf: &mut [u8]) -> Result<()> {
-        let have = buf.len();
-        let b = buf
-            .get_mut(..GROUP_DESC_SIZE)
-            .ok_or(FormatError::BufferTooShort {
-                need: GROUP_DESC_SIZE,
-                have,
-            })?;
+        let b = prefix_mut(buf, GROUP_DESC_SIZE)?;
         put_le32(b, 0, self.bg_block_bitmap);
         put_le32(b, 4, self.bg_inode_bitmap);
         put_le32(b, 8, self.bg_inode_table);

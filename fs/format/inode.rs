@@ -6,7 +6,7 @@
 use super::blockmap::{EXT2_N_BLOCKS, MAX_LFS_FILESIZE};
 use super::error::{FormatError, Result};
 use super::group::GroupDesc;
-use super::le::{le16, le32, put_le16, put_le32, put_u8, u8_at};
+use super::le::{le16, le32, prefix, prefix_mut, put_le16, put_le32, put_u8, u8_at};
 use super::superblock::Superblock;
 
 /// Size of the base inode every revision has; larger inodes carry extra
@@ -256,12 +256,7 @@ impl Inode {
     /// Decodes the base inode at the start of `buf` (at least 128 bytes;
     /// the rest of a larger on-disk inode is ignored).
     pub fn parse(buf: &[u8]) -> Result<Self> {
-        let b = buf
-            .get(..EXT2_GOOD_OLD_INODE_SIZE)
-            .ok_or(FormatError::BufferTooShort {
-                need: EXT2_GOOD_OLD_INODE_SIZE,
-                have: buf.len(),
-            })?;
+        let b = prefix(buf, EXT2_GOOD_OLD_INODE_SIZE)?;
         let mut i_block = [0u32; EXT2_N_BLOCKS];
         for (n, slot) in i_block.iter_mut().enumerate() {
             *slot = le32(b, 40 + 4 * n);
@@ -296,13 +291,7 @@ impl Inode {
     /// Encodes the base inode into the first 128 bytes of `buf`; bytes past
     /// 128 (extra inode fields) are left untouched.
     pub fn write(&self, buf: &mut [u8]) -> Result<()> {
-        let have = buf.len();
-        let b = buf
-            .get_mut(..EXT2_GOOD_OLD_INODE_SIZE)
-            .ok_or(FormatError::BufferTooShort {
-                need: EXT2_GOOD_OLD_INODE_SIZE,
-                have,
-            })?;
+        let b = prefix_mut(buf, EXT2_GOOD_OLD_INODE_SIZE)?;
         put_le16(b, 0, self.i_mode);
         put_le16(b, 2, self.i_uid);
         put_le32(b, 4, self.i_size);

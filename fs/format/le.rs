@@ -6,7 +6,25 @@
 //! descriptor 32, an inode 128) and then read fields at constant offsets. The
 //! helpers never panic: an offset past the end reads as zero and a store past
 //! the end is dropped, which can only happen through a wrong constant and is
-//! caught by the host tests.
+//! caught by the host tests. The length check itself is [`prefix`] /
+//! [`prefix_mut`].
+
+use super::error::{FormatError, Result};
+
+/// The first `need` bytes of `buf`, or `BufferTooShort`.
+pub(crate) fn prefix(buf: &[u8], need: usize) -> Result<&[u8]> {
+    buf.get(..need).ok_or(FormatError::BufferTooShort {
+        need,
+        have: buf.len(),
+    })
+}
+
+/// The first `need` bytes of `buf` for writing, or `BufferTooShort`.
+pub(crate) fn prefix_mut(buf: &mut [u8], need: usize) -> Result<&mut [u8]> {
+    let have = buf.len();
+    buf.get_mut(..need)
+        .ok_or(FormatError::BufferTooShort { need, have })
+}
 
 /// Reads the byte at `off`.
 pub(crate) fn u8_at(buf: &[u8], off: usize) -> u8 {

@@ -9,7 +9,7 @@
 //! values (often 0) rather than overflowing.
 
 use super::error::{FormatError, Result};
-use super::le::{bytes_at, le16, le32, put_le16, put_le32, u8_at};
+use super::le::{bytes_at, le16, le32, prefix, prefix_mut, put_le16, put_le32, u8_at};
 
 /// Byte offset of the primary superblock on the device.
 pub const SUPERBLOCK_OFFSET: u64 = 1024;
@@ -380,7 +380,7 @@ impl Superblock {
     ///
     /// Nothing is checked but the length; call [`Superblock::validate`].
     pub fn parse(buf: &[u8]) -> Result<Self> {
-        let b = check_len(buf)?;
+        let b = prefix(buf, SUPERBLOCK_SIZE)?;
         Ok(Self {
             s_inodes_count: le32(b, 0),
             s_blocks_count: le32(b, 4),
@@ -436,7 +436,7 @@ impl Superblock {
     /// times, and what `ext2_update_dynamic_rev` / LARGE_FILE may set) into
     /// `buf`, leaving every other byte as it was read.
     pub fn write_mutable(&self, buf: &mut [u8]) -> Result<()> {
-        let b = check_len_mut(buf)?;
+        let b = prefix_mut(buf, SUPERBLOCK_SIZE)?;
         put_le32(b, 12, self.s_free_blocks_count);
         put_le32(b, 16, self.s_free_inodes_count);
         put_le32(b, 44, self.s_mtime);
@@ -875,21 +875,4 @@ fn test_root(a: u32, b: u32) -> bool {
         num *= u64::from(b);
     }
     num == a
-}
-
-fn check_len(buf: &[u8]) -> Result<&[u8]> {
-    buf.get(..SUPERBLOCK_SIZE)
-        .ok_or(FormatError::BufferTooShort {
-            need: SUPERBLOCK_SIZE,
-            have: buf.len(),
-        })
-}
-
-fn check_len_mut(buf: &mut [u8]) -> Result<&mut [u8]> {
-    let have = buf.len();
-    buf.get_mut(..SUPERBLOCK_SIZE)
-        .ok_or(FormatError::BufferTooShort {
-            need: SUPERBLOCK_SIZE,
-            have,
-        })
 }
