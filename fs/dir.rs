@@ -23,28 +23,6 @@ use crate::vfs::inode::INode;
 use core::ops::ControlFlow;
 use kernel::prelude::*;
 
-/// A directory whose size is not a whole number of blocks.
-struct BadDirSize(u64);
-
-impl core::fmt::Display for BadDirSize {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(
-            f,
-            "directory size {} is not a multiple of the block size",
-            self.0
-        )
-    }
-}
-
-/// A hole in a directory: ext2 never leaves one.
-struct DirHole(u64);
-
-impl core::fmt::Display for DirHole {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "hole at directory block {}", self.0)
-    }
-}
-
 /// Calls `f` with each checked block of `dir` from block `start` on, until
 /// it breaks.
 pub(crate) fn walk<B>(
@@ -57,14 +35,18 @@ pub(crate) fn walk<B>(
     let size = u64::try_from(dir.size())?;
     // ext2 only ever grows directories by whole blocks (ext2_check_folio).
     if size & ((1 << bits) - 1) != 0 {
-        return Err(crate::report(sb, dir.ino(), BadDirSize(size)));
+        return Err(crate::report(
+            sb,
+            dir.ino(),
+            format_args!("directory size {size} is not a multiple of the block size"),
+        ));
     }
     let nblocks = size >> bits;
     for n in start..nblocks {
         let run = iomap::map_blocks(dir, n, 1)?;
-        let phys = run
-            .phys
-            .ok_or_else(|| crate::report(sb, dir.ino(), DirHole(n)))?;
+        let phys = run.phys.ok_or_else(|| {
+            crate::report(sb, dir.ino(), format_args!("hole at directory block {n}"))
+        })?;
         let bh = sb.bread(phys)?;
         let block = DirBlock::with_format(bh.data(), sb.data().dir_format)
             .map_err(|e| crate::report(sb, dir.ino(), e))?;

@@ -120,7 +120,13 @@ fn inode_type(
         raw::S_IFBLK => Type::Blk(disk.rdev()),
         raw::S_IFIFO => Type::Fifo,
         raw::S_IFSOCK => Type::Sock,
-        _ => return Err(crate::report(sb, u64::from(ino), BadMode(mode))),
+        _ => {
+            return Err(crate::report(
+                sb,
+                u64::from(ino),
+                format_args!("bad file mode {mode:o}"),
+            ))
+        }
     };
     Ok((typ, None))
 }
@@ -139,30 +145,21 @@ fn symlink_type(
     )?;
     if disk.is_fast_symlink(sb.block_size()) {
         if size >= FAST_LINK_BUF {
-            return Err(crate::report(sb, u64::from(ino), BadSymlinkSize(size)));
+            return Err(bad_symlink_size(sb, ino, size));
         }
         return Ok((Type::FastSymlink(InodeInfo::fast_link), Some(size)));
     }
     if size == 0 || size >= usize::try_from(sb.block_size())? {
-        return Err(crate::report(sb, u64::from(ino), BadSymlinkSize(size)));
+        return Err(bad_symlink_size(sb, ino, size));
     }
     Ok((Type::Symlink(file::AOPS), None))
 }
 
-/// An inode mode with no valid file type.
-struct BadMode(u16);
-
-impl core::fmt::Display for BadMode {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "bad file mode {:o}", self.0)
-    }
-}
-
 /// A symlink whose length does not fit where its target is kept.
-struct BadSymlinkSize(usize);
-
-impl core::fmt::Display for BadSymlinkSize {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "bad symlink length {}", self.0)
-    }
+fn bad_symlink_size(sb: &SuperBlock<Ext2Fs>, ino: u32, size: usize) -> Error {
+    crate::report(
+        sb,
+        u64::from(ino),
+        format_args!("bad symlink length {size}"),
+    )
 }

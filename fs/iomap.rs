@@ -51,20 +51,13 @@ fn le32_at(data: &[u8], i: usize) -> Option<u32> {
     Some(u32::from_le_bytes(*bytes))
 }
 
-/// A block pointer that cannot be right.
-struct BadPointer {
-    iblock: u64,
-    ptr: u32,
-}
-
-impl core::fmt::Display for BadPointer {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(
-            f,
-            "invalid block pointer {} for logical block {}",
-            self.ptr, self.iblock
-        )
-    }
+/// Reports a block pointer that cannot be right.
+fn bad_pointer(inode: &INode<Ext2Fs>, iblock: u64, ptr: u32) -> Error {
+    crate::report(
+        inode.super_block(),
+        inode.ino(),
+        format_args!("invalid block pointer {ptr} for logical block {iblock}"),
+    )
 }
 
 /// Maps logical block `iblock` of `inode` and up to `max - 1` blocks
@@ -96,7 +89,7 @@ pub(crate) fn map_blocks(inode: &INode<Ext2Fs>, iblock: u64, max: u64) -> Result
         }
         let block = u64::from(ptr);
         if !sbi.sb.data_block_valid(block, 1) || ancestors.contains(&block) {
-            return Err(crate::report(sb, inode.ino(), BadPointer { iblock, ptr }));
+            return Err(bad_pointer(inode, iblock, ptr));
         }
         let bh = sb.bread(block)?;
         let slot = ancestors.get_mut(level).ok_or(EINVAL)?;
@@ -143,11 +136,7 @@ fn scan(
         .iter()
         .any(|&a| a != 0 && a >= phys && a < phys + len);
     if !sb.data().sb.data_block_valid(phys, len) || overlaps_path {
-        return Err(crate::report(
-            sb,
-            inode.ino(),
-            BadPointer { iblock, ptr: first },
-        ));
+        return Err(bad_pointer(inode, iblock, first));
     }
     Ok(Run {
         phys: Some(phys),

@@ -23,20 +23,6 @@ pub(crate) fn inode_by_name(dir: &INode<Ext2Fs>, name: &[u8]) -> Result<Option<u
     })
 }
 
-/// A directory entry naming a deleted inode.
-struct DeletedInode<'a>(&'a [u8], u32);
-
-impl core::fmt::Display for DeletedInode<'_> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(
-            f,
-            "entry '{}' names deleted inode {}",
-            self.0.escape_ascii(),
-            self.1
-        )
-    }
-}
-
 /// Looks `name` up in `dir`: its inode, or `None` for a negative dentry.
 pub(crate) fn lookup(dir: &INode<Ext2Fs>, name: &[u8]) -> Result<Option<ARef<INode<Ext2Fs>>>> {
     if name.len() > EXT2_NAME_LEN {
@@ -50,7 +36,7 @@ pub(crate) fn lookup(dir: &INode<Ext2Fs>, name: &[u8]) -> Result<Option<ARef<INo
         Err(e) if e == errno::estale() => Err(crate::report(
             dir.super_block(),
             dir.ino(),
-            DeletedInode(name, ino),
+            format_args!("entry '{}' names deleted inode {ino}", name.escape_ascii()),
         )),
         Err(e) => Err(e),
     }
