@@ -10,9 +10,9 @@
 //! Locking: callers hold the directory's `i_rwsem` (shared for readdir
 //! and lookup), which the VFS takes.
 
+use crate::blockmap;
 use crate::format::dir::ftype_to_dtype;
 use crate::format::dir::DirBlock;
-use crate::iomap;
 use crate::namei;
 use crate::sb::Ext2Fs;
 use crate::vfs::file;
@@ -43,8 +43,7 @@ pub(crate) fn walk<B>(
     }
     let nblocks = size >> bits;
     for n in start..nblocks {
-        let run = iomap::map_blocks(dir, n, 1)?;
-        let phys = run.phys.ok_or_else(|| {
+        let phys = blockmap::get_block(dir, n, false)?.ok_or_else(|| {
             crate::report(sb, dir.ino(), format_args!("hole at directory block {n}"))
         })?;
         let bh = sb.bread(phys)?;

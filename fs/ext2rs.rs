@@ -14,11 +14,17 @@ use kernel::prelude::*;
 pub mod vfs;
 
 #[forbid(unsafe_code)]
+mod balloc;
+#[forbid(unsafe_code)]
+mod blockmap;
+#[forbid(unsafe_code)]
 mod dir;
 #[forbid(unsafe_code)]
 mod file;
 #[forbid(unsafe_code)]
 pub mod format;
+#[forbid(unsafe_code)]
+mod ialloc;
 #[forbid(unsafe_code)]
 mod inode;
 #[forbid(unsafe_code)]
@@ -28,6 +34,8 @@ mod namei;
 #[forbid(unsafe_code)]
 #[path = "super.rs"]
 mod sb;
+#[forbid(unsafe_code)]
+mod xattr;
 
 pub(crate) use inode::InodeInfo;
 

@@ -15,23 +15,46 @@ use crate::vfs::inode::INode;
 use crate::vfs::inode::Params;
 use crate::vfs::inode::Type;
 use crate::vfs::sb::SuperBlock;
+use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::sync::aref::ARef;
+use kernel::sync::Mutex;
 
 /// What ext2rs keeps of each inode beside the VFS inode.
+#[pin_data]
 pub(crate) struct InodeInfo {
-    /// The block pointers: 12 direct, then single, double and triple
-    /// indirect (`i_data` in fs/ext2).
-    pub(crate) i_block: [u32; blockmap::EXT2_N_BLOCKS],
+    /// The on-disk fields the VFS inode does not hold, the block pointers
+    /// first among them.
+    ///
+    /// Locking: this is the per-inode block-map mutex of the lock order
+    /// (i_rwsem -> invalidate_lock -> folio lock -> block map -> group):
+    /// every walk of the block tree, allocation and truncation holds it, so
+    /// a lookup never sees an indirect block being freed or filled in.
+    #[pin]
+    pub(crate) disk: Mutex<DiskInode>,
     /// A fast symlink's target, NUL-terminated (empty for other inodes).
     link: [u8; FAST_LINK_BUF],
+}
+
+/// The on-disk inode as ext2rs keeps it in memory.
+pub(crate) struct DiskInode {
+    /// The on-disk inode; the fields the VFS inode holds (mode, owner,
+    /// size, times, links, blocks) are stale here and taken from the VFS
+    /// inode when it is written.
+    pub(crate) raw: Inode,
+    /// Where the next block of the file should go: one past the last
+    /// block allocated (0 when unknown).
+    pub(crate) goal: u64,
 }
 
 /// A fast symlink's target fits in `i_block` (60 bytes) plus its NUL.
 const FAST_LINK_BUF: usize = 4 * blockmap::EXT2_N_BLOCKS + 1;
 
 impl InodeInfo {
-    fn new(raw: &Inode, fast_link_len: Option<usize>) -> Self {
+    /// The data of an inode read from disk, or of a new one whose on-disk
+    /// fields are `raw`; a fast symlink's target is in `raw.i_block`, the
+    /// first `fast_link_len` bytes of it.
+    pub(crate) fn new(raw: Inode, fast_link_len: Option<usize>) -> impl PinInit<Self> {
         let mut link = [0u8; FAST_LINK_BUF];
         if let Some(len) = fast_link_len {
             let bytes = raw.i_block.iter().flat_map(|w| w.to_le_bytes());
@@ -39,10 +62,10 @@ impl InodeInfo {
                 *dst = src;
             }
         }
-        Self {
-            i_block: raw.i_block,
+        pin_init!(Self {
+            disk <- new_mutex!(DiskInode { raw, goal: 0 }),
             link,
-        }
+        })
     }
 
     /// The target of a fast symlink.
@@ -74,7 +97,7 @@ pub(crate) fn iget(sb: &SuperBlock<Ext2Fs>, ino: u32) -> Result<ARef<INode<Ext2F
                 ctime: disk_time(disk.i_ctime),
                 generation: disk.i_generation,
             };
-            new.init(typ, &params, InodeInfo::new(&disk, fast_link_len))
+            new.init(typ, &params, InodeInfo::new(disk, fast_link_len))
         }
     }
 }
@@ -88,13 +111,11 @@ fn disk_time(raw: u32) -> i64 {
 
 /// Reads and decodes the on-disk inode `ino` (`ext2_get_inode`).
 fn read_inode(sb: &SuperBlock<Ext2Fs>, ino: u32) -> Result<Inode> {
-    let sbi = sb.data();
     let corrupt = |e| crate::report(sb, u64::from(ino), e);
-    let loc = raw::inode_loc(&sbi.sb, ino).map_err(corrupt)?;
-    let desc = sbi.groups.get(usize::try_from(loc.group)?).ok_or(EINVAL)?;
-    let bh = sb.bread(loc.block(desc))?;
-    let bytes = bh.data().get(loc.offset..).ok_or(EINVAL)?;
-    let disk = Inode::parse(bytes).map_err(corrupt)?;
+    let (block, offset) = inode_block(sb, ino)?;
+    let bh = sb.bread(block)?;
+    // The buffer lock keeps a neighbour's write_inode out of these bytes.
+    let disk = Inode::parse(bh.lock().data_mut().get(offset..).ok_or(EINVAL)?).map_err(corrupt)?;
     // A deleted inode named by a directory entry is corruption; an NFS
     // handle to one is merely stale (ext2 returns -ESTALE for both and its
     // lookup turns that into an error report).
@@ -162,4 +183,93 @@ fn bad_symlink_size(sb: &SuperBlock<Ext2Fs>, ino: u32, size: usize) -> Error {
         u64::from(ino),
         format_args!("bad symlink length {size}"),
     )
+}
+
+/// Where inode `ino` lives on disk: its inode-table block and the byte
+/// offset in it.
+fn inode_block(sb: &SuperBlock<Ext2Fs>, ino: u32) -> Result<(u64, usize)> {
+    let sbi = sb.data();
+    let loc = raw::inode_loc(&sbi.sb, ino).map_err(|e| crate::report(sb, u64::from(ino), e))?;
+    let desc = sbi.lock_group(loc.group)?;
+    Ok((loc.block(&desc), loc.offset))
+}
+
+/// Copies the VFS inode's attributes into the on-disk inode.
+fn fill_raw(sb: &SuperBlock<Ext2Fs>, raw: &mut Inode, p: &Params) -> Result {
+    raw.i_mode = p.mode;
+    raw.set_uid(p.uid);
+    raw.set_gid(p.gid);
+    raw.i_links_count = u16::try_from(p.nlink).map_err(|_| EINVAL)?;
+    // CAST: on-disk times are the low 32 bits of the seconds (signed).
+    (raw.i_atime, raw.i_mtime, raw.i_ctime) = (p.atime as u32, p.mtime as u32, p.ctime as u32);
+    raw.i_blocks = u32::try_from(p.blocks).map_err(|_| EFBIG)?;
+    raw.i_generation = p.generation;
+    if raw.set_size(u64::try_from(p.size)?) {
+        set_large_file(sb);
+    }
+    Ok(())
+}
+
+/// Sets the LARGE_FILE feature the first time a file grows past 2 GiB.
+fn set_large_file(sb: &SuperBlock<Ext2Fs>) {
+    let mut st = sb.data().state.lock();
+    if st.has_ro_compat(crate::format::superblock::EXT2_FEATURE_RO_COMPAT_LARGE_FILE) {
+        return;
+    }
+    st.update_dynamic_rev();
+    st.s_feature_ro_compat |= crate::format::superblock::EXT2_FEATURE_RO_COMPAT_LARGE_FILE;
+}
+
+/// Writes the inode into its inode-table block (`__ext2_write_inode`);
+/// with `sync`, waits for the block to reach the disk.
+pub(crate) fn write_inode(inode: &INode<Ext2Fs>, sync: bool) -> Result {
+    let sb = inode.super_block();
+    let ino = u32::try_from(inode.ino())?;
+    let params = inode.params();
+    let mut raw = inode.data().disk.lock().raw;
+    fill_raw(sb, &mut raw, &params)?;
+    let (block, offset) = inode_block(sb, ino)?;
+    let bh = sb.bread(block)?;
+    {
+        let mut locked = bh.lock();
+        let bytes = locked.data_mut().get_mut(offset..).ok_or(EINVAL)?;
+        raw.write(bytes).map_err(|_| EINVAL)?;
+    }
+    bh.mark_dirty();
+    if sync {
+        bh.sync()?;
+    }
+    Ok(())
+}
+
+/// Deletes an inode whose last link and last user are gone
+/// (`ext2_evict_inode`): frees its blocks, records the deletion time and
+/// frees the inode. Errors are reported; eviction itself cannot fail.
+pub(crate) fn evict_inode(inode: &INode<Ext2Fs>) {
+    if inode.nlink() != 0 || inode.is_bad() {
+        return;
+    }
+    let sb = inode.super_block();
+    if let Err(e) = delete_inode(inode) {
+        pr_err!(
+            "ext2rs ({}): deleting inode {} failed: {:?}\n",
+            sb.id(),
+            inode.ino(),
+            e
+        );
+    }
+}
+
+fn delete_inode(inode: &INode<Ext2Fs>) -> Result {
+    let sb = inode.super_block();
+    let ino = u32::try_from(inode.ino())?;
+    {
+        let mut disk = inode.data().disk.lock();
+        disk.raw.i_dtime = crate::sb::now_u32();
+    }
+    inode.set_size(0);
+    crate::blockmap::truncate_blocks(inode, 0)?;
+    crate::xattr::delete_inode(inode)?;
+    write_inode(inode, false)?;
+    crate::ialloc::free_inode(sb, ino, raw::s_isdir(inode.mode()))
 }

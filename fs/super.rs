@@ -22,8 +22,13 @@ use crate::vfs::param;
 use crate::vfs::sb;
 use crate::vfs::sb::SuperBlock;
 use crate::InodeInfo;
+use core::sync::atomic::AtomicU64;
+use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::sync::aref::ARef;
+use kernel::sync::lock::mutex::MutexBackend;
+use kernel::sync::lock::Guard;
+use kernel::sync::Mutex;
 
 /// The ext2rs filesystem type.
 pub(crate) struct Ext2Fs;
@@ -48,15 +53,36 @@ pub(crate) struct Options {
 }
 
 /// Per-mount state.
+///
+/// Locking: each group descriptor has its own mutex (the "per-group bitmap
+/// lock" of the lock order in Documentation/design.md), held while the
+/// group's bitmaps and counters change; it is the innermost ext2rs lock,
+/// with only buffer locks nesting inside it. `state` guards the superblock
+/// fields that change while mounted and is never held with a group lock.
 pub(crate) struct SbInfo {
-    /// The superblock as read at mount time.
+    /// The superblock as read at mount time: its geometry never changes;
+    /// the fields that do live in `state`.
     pub(crate) sb: Superblock,
     /// All group descriptors, checked at mount time.
-    pub(crate) groups: KVec<GroupDesc>,
+    pub(crate) groups: KVec<Pin<KBox<Mutex<GroupDesc>>>>,
     /// What directory blocks are checked against.
     pub(crate) dir_format: DirFormat,
     /// What to do about corruption.
     pub(crate) errors: Errors,
+    /// The superblock fields changed while mounted (counters, state,
+    /// features), written back by [`commit_super`].
+    pub(crate) state: Pin<KBox<Mutex<Superblock>>>,
+    /// Free blocks over all groups, kept with the group counters so the
+    /// reserved-blocks check does not sum every group.
+    pub(crate) free_blocks: AtomicU64,
+}
+
+impl SbInfo {
+    /// The descriptor of group `group`, locked.
+    pub(crate) fn lock_group(&self, group: u32) -> Result<Guard<'_, GroupDesc, MutexBackend>> {
+        let g = self.groups.get(usize::try_from(group)?).ok_or(EINVAL)?;
+        Ok(g.lock())
+    }
 }
 
 const OPT_ERRORS: u8 = 0;
@@ -82,6 +108,33 @@ impl sb::Operations for SuperOps {
 
     fn statfs(sb: &SuperBlock<Ext2Fs>) -> Result<sb::Stat> {
         statfs(sb.data())
+    }
+
+    fn write_inode(inode: &INode<Ext2Fs>, sync: bool) -> Result {
+        inode::write_inode(inode, sync)
+    }
+
+    fn evict_inode(inode: &INode<Ext2Fs>) {
+        inode::evict_inode(inode);
+    }
+
+    fn sync_fs(sb: &SuperBlock<Ext2Fs>, wait: bool) -> Result {
+        if sb.rdonly() {
+            return Ok(());
+        }
+        commit_super(sb, MountState::Keep, wait)
+    }
+
+    fn put_super(sb: &SuperBlock<Ext2Fs>) {
+        if !sb.rdonly() {
+            if let Err(e) = commit_super(sb, MountState::Clean, true) {
+                pr_err!(
+                    "ext2rs ({}): writing the superblock at unmount failed: {:?}\n",
+                    sb.id(),
+                    e
+                );
+            }
+        }
     }
 }
 
@@ -111,11 +164,6 @@ impl FileSystem for Ext2Fs {
     ) -> Result<SbInfo> {
         let raw = read_super(sb, fc)?;
         check_features(&raw, fc)?;
-        if fc.sb_flags() & sb::SB_RDONLY == 0 {
-            // The write path is not there yet: say so rather than fail later.
-            fc.error(c"read-write mounts are not supported yet; mount with -o ro");
-            return Err(EROFS);
-        }
         let block_size = raw.block_size();
         if block_size != superblock::EXT2_MIN_BLOCK_SIZE && sb.set_blocksize(block_size).is_err() {
             fc.error(c"the device cannot use the filesystem's block size");
@@ -129,14 +177,27 @@ impl FileSystem for Ext2Fs {
             i64::from(i32::MIN),
             i64::from(i32::MAX),
         );
+        let mut free_blocks = 0u64;
+        for g in groups.iter() {
+            free_blocks += u64::from(g.lock().bg_free_blocks_count);
+        }
         Ok(SbInfo {
             dir_format: DirFormat::new(&raw),
             errors: opts
                 .errors
                 .unwrap_or_else(|| errors_from_disk(raw.s_errors)),
+            state: KBox::pin_init(new_mutex!(raw), GFP_KERNEL)?,
+            free_blocks: AtomicU64::new(free_blocks),
             sb: raw,
             groups,
         })
+    }
+
+    fn mounted(sb: &SuperBlock<Self>) -> Result {
+        if !sb.rdonly() {
+            setup_super(sb)?;
+        }
+        Ok(())
     }
 
     fn root(sb: &SuperBlock<Self>) -> Result<ARef<INode<Self>>> {
@@ -154,12 +215,105 @@ impl FileSystem for Ext2Fs {
         new_flags: u32,
         fc: &FsContext,
     ) -> Result {
-        if new_flags & sb::SB_RDONLY == 0 && sb.rdonly() {
-            fc.error(c"read-write mounts are not supported yet");
-            return Err(EROFS);
+        let to_rdonly = new_flags & sb::SB_RDONLY != 0;
+        match (sb.rdonly(), to_rdonly) {
+            (true, false) => {
+                check_features(&sb.data().sb, fc)?;
+                setup_super(sb)
+            }
+            // The VFS synced the filesystem before asking.
+            (false, true) => commit_super(sb, MountState::Clean, true),
+            _ => Ok(()),
         }
-        Ok(())
     }
+}
+
+/// What [`commit_super`] records in `s_state`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MountState {
+    /// Mounted read-write: not cleanly unmounted if we crash.
+    Dirty,
+    /// Unmounted or read-only again: as clean as it was at mount.
+    Clean,
+    /// Leave the state as it is.
+    Keep,
+}
+
+/// Starts a read-write mount, as ext2_setup_super: counts the mount and
+/// marks the filesystem not clean until unmount.
+fn setup_super(sb: &SuperBlock<Ext2Fs>) -> Result {
+    {
+        let st = sb.data().state.lock();
+        if st.s_state & superblock::EXT2_VALID_FS == 0 {
+            pr_warn!(
+                "ext2rs ({}): warning: mounting unchecked fs, running e2fsck is recommended\n",
+                sb.id()
+            );
+        } else if st.s_state & superblock::EXT2_ERROR_FS != 0 {
+            pr_warn!(
+                "ext2rs ({}): warning: mounting fs with errors, running e2fsck is recommended\n",
+                sb.id()
+            );
+        }
+    }
+    {
+        let mut st = sb.data().state.lock();
+        st.s_mnt_count = st.s_mnt_count.wrapping_add(1);
+        st.s_mtime = now_u32();
+    }
+    commit_super(sb, MountState::Dirty, true)
+}
+
+/// The current time as an on-disk 32-bit timestamp.
+pub(crate) fn now_u32() -> u32 {
+    // CAST: ext2 stores the low 32 bits of the seconds, as it does.
+    crate::vfs::time::real_seconds() as u32
+}
+
+/// Writes the superblock fields that change while mounted: free counts
+/// summed from the groups, write time, mount state and features
+/// (`ext2_sync_super`); with `sync`, waits for the write.
+pub(crate) fn commit_super(sb: &SuperBlock<Ext2Fs>, mount: MountState, sync: bool) -> Result {
+    let sbi = sb.data();
+    let (mut free_blocks, mut free_inodes) = (0u32, 0u32);
+    for g in sbi.groups.iter() {
+        let desc = g.lock();
+        free_blocks = free_blocks.saturating_add(u32::from(desc.bg_free_blocks_count));
+        free_inodes = free_inodes.saturating_add(u32::from(desc.bg_free_inodes_count));
+    }
+    let bits = sb.block_size_bits();
+    let bh = sb.bread(SUPERBLOCK_OFFSET >> bits)?;
+    // CAST: the remainder is below the block size.
+    let offset = (SUPERBLOCK_OFFSET & ((1 << bits) - 1)) as usize;
+    {
+        let mut st = sbi.state.lock();
+        st.s_free_blocks_count = free_blocks;
+        st.s_free_inodes_count = free_inodes;
+        st.s_wtime = now_u32();
+        match mount {
+            MountState::Dirty => st.s_state &= !superblock::EXT2_VALID_FS,
+            MountState::Clean => st.s_state |= sbi.sb.s_state & superblock::EXT2_VALID_FS,
+            MountState::Keep => {}
+        }
+        let mut locked = bh.lock();
+        let bytes = locked.data_mut().get_mut(offset..).ok_or(EINVAL)?;
+        st.write_mutable(bytes).map_err(|_| EINVAL)?;
+    }
+    bh.mark_dirty();
+    if sync {
+        bh.sync()?;
+    }
+    Ok(())
+}
+
+/// Records in the superblock that the filesystem has errors.
+pub(crate) fn mark_error(sb: &SuperBlock<Ext2Fs>) {
+    if sb.rdonly() {
+        return;
+    }
+    sb.data().state.lock().s_state |= superblock::EXT2_ERROR_FS;
+    // Best effort: the error itself is what the caller reports.
+    let _ = commit_super(sb, MountState::Keep, true);
 }
 
 /// The default `errors=` behaviour recorded by mke2fs/tune2fs.
@@ -237,7 +391,7 @@ fn read_groups(
     sb: &SuperBlock<Ext2Fs, sb::New>,
     raw: &Superblock,
     fc: &FsContext,
-) -> Result<KVec<GroupDesc>> {
+) -> Result<KVec<Pin<KBox<Mutex<GroupDesc>>>>> {
     let count = raw.groups_count();
     let per_block = raw.desc_per_block();
     let mut groups = KVec::with_capacity(usize::try_from(count)?, GFP_KERNEL)?;
@@ -247,7 +401,7 @@ fn read_groups(
         let first = nr * per_block;
         for index in 0..per_block.min(count - first) {
             let desc = GroupDesc::from_block(bh.data(), index).map_err(|e| refuse(sb, fc, e))?;
-            groups.push(desc, GFP_KERNEL)?;
+            groups.push(KBox::pin_init(new_mutex!(desc), GFP_KERNEL)?, GFP_KERNEL)?;
         }
     }
     Ok(groups)
@@ -261,6 +415,7 @@ fn statfs(sbi: &SbInfo) -> Result<sb::Stat> {
     let mut bfree: u64 = 0;
     let mut ffree: u64 = 0;
     for (g, desc) in (0u32..).zip(sbi.groups.iter()) {
+        let desc = desc.lock();
         overhead += u64::from(raw.group_has_super(g)) + u64::from(raw.bg_num_gdb(g));
         bfree += u64::from(desc.bg_free_blocks_count);
         ffree += u64::from(desc.bg_free_inodes_count);

@@ -11,6 +11,7 @@
 
 use crate::vfs::bindings;
 use core::ptr::NonNull;
+use kernel::prelude::*;
 
 /// An owned reference to an up-to-date buffer head; released on drop.
 ///
@@ -54,6 +55,38 @@ impl BufferHead {
         }
     }
 
+    /// Locks the buffer (`lock_buffer`) to change its contents: the lock
+    /// keeps writeback from sending a half-made change to disk, and keeps
+    /// two writers of one block (inodes sharing an inode-table block) apart.
+    pub fn lock(&self) -> BufferLock<'_> {
+        // SAFETY: The buffer is referenced; `lock_buffer` may sleep, which callers of a
+        // buffer-cache API must allow.
+        unsafe { bindings::ext2rs_lock_buffer(self.bh.as_ptr()) };
+        // INVARIANT: We hold the buffer lock until the guard is dropped.
+        BufferLock { bh: self }
+    }
+
+    /// Marks the buffer dirty for writeback (`mark_buffer_dirty`).
+    pub fn mark_dirty(&self) {
+        // SAFETY: The buffer is referenced and up to date.
+        unsafe { bindings::mark_buffer_dirty(self.bh.as_ptr()) };
+    }
+
+    /// Writes the buffer now if it is dirty and waits (`sync_dirty_buffer`).
+    pub fn sync(&self) -> Result {
+        // SAFETY: The buffer is referenced; the function locks it itself.
+        kernel::error::to_result(unsafe { bindings::sync_dirty_buffer(self.bh.as_ptr()) })
+    }
+
+    /// Releases the buffer and drops any pending write of it (`bforget`):
+    /// for a metadata block being freed, whose old contents must not be
+    /// written over whatever the block holds next.
+    pub fn forget(self) {
+        let this = core::mem::ManuallyDrop::new(self);
+        // SAFETY: This object owns one reference, which `bforget` consumes.
+        unsafe { bindings::ext2rs_bforget(this.bh.as_ptr()) };
+    }
+
     /// The block number this buffer holds.
     pub fn block_nr(&self) -> u64 {
         // SAFETY: `b_blocknr` does not change while the buffer is referenced.
@@ -65,5 +98,37 @@ impl Drop for BufferHead {
     fn drop(&mut self) {
         // SAFETY: By the type invariant this object owns one reference.
         unsafe { bindings::ext2rs_brelse(self.bh.as_ptr()) };
+    }
+}
+
+/// A locked buffer whose contents may be changed.
+///
+/// # Invariants
+///
+/// The caller holds the buffer lock of `bh` (taken by [`BufferHead::lock`]).
+pub struct BufferLock<'a> {
+    bh: &'a BufferHead,
+}
+
+impl BufferLock<'_> {
+    /// The block's contents, for changing.
+    ///
+    /// Readers of the same bytes hold the filesystem's lock for them (see
+    /// [`BufferHead::data`]), which writers hold too.
+    pub fn data_mut(&mut self) -> &mut [u8] {
+        // SAFETY: The buffer is referenced and up to date, its data is `b_size` bytes, and
+        // by the type invariant we hold its lock, so no other writer touches it; `&mut
+        // self` keeps this the only mutable slice made from the guard.
+        unsafe {
+            let bh = self.bh.bh.as_ptr();
+            core::slice::from_raw_parts_mut((*bh).b_data.cast::<u8>(), (*bh).b_size)
+        }
+    }
+}
+
+impl Drop for BufferLock<'_> {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant we hold the lock.
+        unsafe { bindings::unlock_buffer(self.bh.bh.as_ptr()) };
     }
 }

@@ -24,6 +24,11 @@ pub fn estale() -> Error {
     from_positive(bindings::ESTALE)
 }
 
+/// `-ENOTBLK`: direct I/O cannot be done here, fall back to buffered.
+pub fn enotblk() -> Error {
+    from_positive(bindings::ENOTBLK)
+}
+
 /// `-ENAMETOOLONG`: a name longer than the filesystem allows.
 pub fn enametoolong() -> Error {
     from_positive(bindings::ENAMETOOLONG)

@@ -60,6 +60,10 @@ pub trait FileSystem: Sized + Send + Sync + 'static {
     /// Returns the root directory's inode, once the data is in place.
     fn root(sb: &SuperBlock<Self>) -> Result<ARef<INode<Self>>>;
 
+    /// Called once the mount is complete (root in place), to start a
+    /// read-write mount.
+    fn mounted(sb: &SuperBlock<Self>) -> Result;
+
     /// Applies a remount (`mount -o remount,...`) with `new_flags` (`SB_*`).
     fn reconfigure(
         sb: &SuperBlock<Self>,
@@ -331,6 +335,8 @@ impl<T: FileSystem> Tables<T> {
             }
             // SAFETY: `sb` is ours until we return.
             unsafe { (*sb).s_root = dentry };
+            // SAFETY: As above, `sb` is ready.
+            T::mounted(unsafe { SuperBlock::<T>::from_raw(sb) })?;
             Ok(0)
         })
     }

@@ -8,6 +8,8 @@
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/iomap.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/slab.h>
 
 #include "helpers.h"
@@ -22,9 +24,37 @@ struct buffer_head *ext2rs_sb_bread(struct super_block *sb, sector_t block)
 	return sb_bread(sb, block);
 }
 
+/*
+ * A buffer for a block whose old contents do not matter (a newly allocated
+ * indirect or directory block): zero-filled and up to date without a read.
+ */
+struct buffer_head *ext2rs_sb_getblk_zeroed(struct super_block *sb,
+					    sector_t block)
+{
+	struct buffer_head *bh = sb_getblk(sb, block);
+
+	if (!bh)
+		return NULL;
+	lock_buffer(bh);
+	memset(bh->b_data, 0, bh->b_size);
+	set_buffer_uptodate(bh);
+	unlock_buffer(bh);
+	return bh;
+}
+
 void ext2rs_brelse(struct buffer_head *bh)
 {
 	brelse(bh);
+}
+
+void ext2rs_bforget(struct buffer_head *bh)
+{
+	bforget(bh);
+}
+
+void ext2rs_lock_buffer(struct buffer_head *bh)
+{
+	lock_buffer(bh);
 }
 
 u64 ext2rs_sb_bdev_nr_bytes(struct super_block *sb)
@@ -95,6 +125,159 @@ void ext2rs_inode_set_fop(struct inode *inode,
 void ext2rs_inode_set_link(struct inode *inode, char *link)
 {
 	inode->i_link = link;
+}
+
+void ext2rs_inode_get_times(const struct inode *inode, time64_t *atime,
+			    time64_t *mtime, time64_t *ctime)
+{
+	*atime = inode_get_atime_sec(inode);
+	*mtime = inode_get_mtime_sec(inode);
+	*ctime = inode_get_ctime_sec(inode);
+}
+
+uid_t ext2rs_i_uid_read(const struct inode *inode)
+{
+	return i_uid_read(inode);
+}
+
+gid_t ext2rs_i_gid_read(const struct inode *inode)
+{
+	return i_gid_read(inode);
+}
+
+void ext2rs_mark_inode_dirty(struct inode *inode)
+{
+	mark_inode_dirty(inode);
+}
+
+void ext2rs_inode_touch_cmtime(struct inode *inode)
+{
+	inode_set_mtime_to_ts(inode, inode_set_ctime_current(inode));
+}
+
+void ext2rs_inode_lock(struct inode *inode)
+{
+	inode_lock(inode);
+}
+
+void ext2rs_inode_unlock(struct inode *inode)
+{
+	inode_unlock(inode);
+}
+
+void ext2rs_inode_lock_shared(struct inode *inode)
+{
+	inode_lock_shared(inode);
+}
+
+void ext2rs_inode_unlock_shared(struct inode *inode)
+{
+	inode_unlock_shared(inode);
+}
+
+void ext2rs_invalidate_lock(struct inode *inode)
+{
+	filemap_invalidate_lock(inode->i_mapping);
+}
+
+void ext2rs_invalidate_unlock(struct inode *inode)
+{
+	filemap_invalidate_unlock(inode->i_mapping);
+}
+
+void ext2rs_invalidate_lock_shared(struct inode *inode)
+{
+	filemap_invalidate_lock_shared(inode->i_mapping);
+}
+
+void ext2rs_invalidate_unlock_shared(struct inode *inode)
+{
+	filemap_invalidate_unlock_shared(inode->i_mapping);
+}
+
+ssize_t ext2rs_generic_write_sync(struct kiocb *iocb, ssize_t count)
+{
+	return generic_write_sync(iocb, count);
+}
+
+void ext2rs_file_accessed(struct file *file)
+{
+	file_accessed(file);
+}
+
+void ext2rs_sb_start_pagefault(struct super_block *sb)
+{
+	sb_start_pagefault(sb);
+}
+
+void ext2rs_sb_end_pagefault(struct super_block *sb)
+{
+	sb_end_pagefault(sb);
+}
+
+vm_fault_t ext2rs_vmf_fs_error(int err)
+{
+	return vmf_fs_error(err);
+}
+
+struct inode *ext2rs_vmf_inode(struct vm_fault *vmf)
+{
+	return file_inode(vmf->vma->vm_file);
+}
+
+struct file *ext2rs_vmf_file(struct vm_fault *vmf)
+{
+	return vmf->vma->vm_file;
+}
+
+void ext2rs_mmap_prepare(struct vm_area_desc *desc,
+			 const struct vm_operations_struct *vm_ops)
+{
+	file_accessed(desc->file);
+	desc->vm_ops = vm_ops;
+}
+
+/*
+ * Writeback maps each dirty range with the filesystem's own iomap_begin
+ * (no IOMAP_WRITE: nothing is allocated here, blocks were allocated when
+ * the folio was dirtied), as exfat_writeback_range does. The ops travel in
+ * wb_ctx.
+ */
+static ssize_t ext2rs_writeback_range(struct iomap_writepage_ctx *wpc,
+				      struct folio *folio, u64 offset,
+				      unsigned int len, u64 end_pos)
+{
+	const struct iomap_ops *ops = wpc->wb_ctx;
+
+	if (offset < wpc->iomap.offset ||
+	    offset >= wpc->iomap.offset + wpc->iomap.length) {
+		struct iomap srcmap = { .type = IOMAP_HOLE };
+		int error = ops->iomap_begin(wpc->inode, offset, len, 0,
+					     &wpc->iomap, &srcmap);
+
+		if (error)
+			return error;
+	}
+	return iomap_add_to_ioend(wpc, folio, offset, end_pos, len);
+}
+
+static const struct iomap_writeback_ops ext2rs_writeback_ops = {
+	.writeback_range	= ext2rs_writeback_range,
+	.writeback_submit	= iomap_ioend_writeback_submit,
+};
+
+int ext2rs_iomap_writepages(struct address_space *mapping,
+			    struct writeback_control *wbc,
+			    const struct iomap_ops *ops)
+{
+	struct iomap_writepage_ctx wpc = {
+		.inode		= mapping->host,
+		.wbc		= wbc,
+		.ops		= &ext2rs_writeback_ops,
+		.wb_ctx		= (void *)ops,
+	};
+
+	return iomap_writepages(&wpc);
 }
 
 const unsigned char *ext2rs_dentry_name(const struct dentry *dentry,

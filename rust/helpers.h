@@ -11,14 +11,20 @@
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/iomap.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/writeback.h>
 
 /* errorfc(): log a mount error to the fs_context log and the kernel log. */
 void ext2rs_errorfc(struct fs_context *fc, const char *msg);
 
-/* Superblocks and block devices. */
+/* Superblocks, block devices and metadata buffers. */
 struct buffer_head *ext2rs_sb_bread(struct super_block *sb, sector_t block);
+struct buffer_head *ext2rs_sb_getblk_zeroed(struct super_block *sb,
+					    sector_t block);
 void ext2rs_brelse(struct buffer_head *bh);
+void ext2rs_bforget(struct buffer_head *bh);
+void ext2rs_lock_buffer(struct buffer_head *bh);
 u64 ext2rs_sb_bdev_nr_bytes(struct super_block *sb);
 struct block_device *ext2rs_sb_bdev(struct super_block *sb);
 
@@ -38,6 +44,34 @@ void ext2rs_inode_set_times(struct inode *inode, time64_t atime,
 void ext2rs_inode_set_fop(struct inode *inode,
 			  const struct file_operations *fop);
 void ext2rs_inode_set_link(struct inode *inode, char *link);
+void ext2rs_inode_get_times(const struct inode *inode, time64_t *atime,
+			    time64_t *mtime, time64_t *ctime);
+uid_t ext2rs_i_uid_read(const struct inode *inode);
+gid_t ext2rs_i_gid_read(const struct inode *inode);
+void ext2rs_mark_inode_dirty(struct inode *inode);
+void ext2rs_inode_touch_cmtime(struct inode *inode);
+void ext2rs_inode_lock(struct inode *inode);
+void ext2rs_inode_unlock(struct inode *inode);
+void ext2rs_inode_lock_shared(struct inode *inode);
+void ext2rs_inode_unlock_shared(struct inode *inode);
+void ext2rs_invalidate_lock(struct inode *inode);
+void ext2rs_invalidate_unlock(struct inode *inode);
+void ext2rs_invalidate_lock_shared(struct inode *inode);
+void ext2rs_invalidate_unlock_shared(struct inode *inode);
+
+/* Files, page faults and writeback. */
+ssize_t ext2rs_generic_write_sync(struct kiocb *iocb, ssize_t count);
+void ext2rs_file_accessed(struct file *file);
+void ext2rs_sb_start_pagefault(struct super_block *sb);
+void ext2rs_sb_end_pagefault(struct super_block *sb);
+vm_fault_t ext2rs_vmf_fs_error(int err);
+struct inode *ext2rs_vmf_inode(struct vm_fault *vmf);
+struct file *ext2rs_vmf_file(struct vm_fault *vmf);
+void ext2rs_mmap_prepare(struct vm_area_desc *desc,
+			 const struct vm_operations_struct *vm_ops);
+int ext2rs_iomap_writepages(struct address_space *mapping,
+			    struct writeback_control *wbc,
+			    const struct iomap_ops *ops);
 
 /* Dentries and directories. */
 const unsigned char *ext2rs_dentry_name(const struct dentry *dentry,

@@ -121,6 +121,115 @@ impl<T: FileSystem> INode<T> {
         // SAFETY: The inode is live; the mode is a word written atomically.
         unsafe { (*self.as_raw()).i_mode }
     }
+
+    /// The link count.
+    pub fn nlink(&self) -> u32 {
+        // SAFETY: The inode is live; the count is a word read atomically.
+        unsafe { (*self.as_raw()).__bindgen_anon_1.i_nlink }
+    }
+
+    /// Allocated space in 512-byte units (`i_blocks`).
+    pub fn blocks(&self) -> u64 {
+        // SAFETY: The inode is live; `inode_get_bytes` takes `i_lock`.
+        let bytes = unsafe { bindings::inode_get_bytes(self.as_raw()) };
+        u64::try_from(bytes).unwrap_or(0) >> 9
+    }
+
+    /// Adds `bytes` of allocated space (`inode_add_bytes`).
+    pub fn add_bytes(&self, bytes: i64) {
+        // SAFETY: The inode is live; the function takes `i_lock`.
+        unsafe { bindings::inode_add_bytes(self.as_raw(), bytes) };
+    }
+
+    /// Removes `bytes` of allocated space (`inode_sub_bytes`).
+    pub fn sub_bytes(&self, bytes: i64) {
+        // SAFETY: The inode is live; the function takes `i_lock`.
+        unsafe { bindings::inode_sub_bytes(self.as_raw(), bytes) };
+    }
+
+    /// The attributes as they go to disk.
+    pub fn params(&self) -> Params {
+        let ptr = self.as_raw();
+        let (mut atime, mut mtime, mut ctime) = (0, 0, 0);
+        // SAFETY: The inode is live; the helpers read the fields as the VFS does.
+        unsafe {
+            bindings::ext2rs_inode_get_times(ptr, &mut atime, &mut mtime, &mut ctime);
+            Params {
+                mode: (*ptr).i_mode,
+                uid: bindings::ext2rs_i_uid_read(ptr),
+                gid: bindings::ext2rs_i_gid_read(ptr),
+                nlink: self.nlink(),
+                size: self.size(),
+                blocks: self.blocks(),
+                atime,
+                mtime,
+                ctime,
+                generation: (*ptr).i_generation,
+            }
+        }
+    }
+
+    /// The device number of a device node (`i_rdev`).
+    pub fn rdev(&self) -> u32 {
+        // SAFETY: The inode is live; `i_rdev` is set once at creation.
+        unsafe { (*self.as_raw()).i_rdev }
+    }
+
+    /// Whether the inode was marked bad after an error.
+    pub fn is_bad(&self) -> bool {
+        // SAFETY: The inode is live.
+        unsafe { bindings::is_bad_inode(self.as_raw()) }
+    }
+
+    /// Queues the inode to be written (`mark_inode_dirty`).
+    pub fn mark_dirty(&self) {
+        // SAFETY: The inode is live.
+        unsafe { bindings::ext2rs_mark_inode_dirty(self.as_raw()) };
+    }
+
+    /// Sets the size (`i_size_write`). Callers hold `i_rwsem`.
+    pub fn set_size(&self, size: i64) {
+        // SAFETY: The inode is live; size updates are serialised by `i_rwsem`, which
+        // the callers hold.
+        unsafe { bindings::ext2rs_i_size_write(self.as_raw(), size) };
+    }
+
+    /// Sets the change and modification times to now.
+    pub fn touch_cmtime(&self) {
+        // SAFETY: The inode is live.
+        unsafe { bindings::ext2rs_inode_touch_cmtime(self.as_raw()) };
+    }
+
+    /// The inode's page cache.
+    pub fn mapping(&self) -> Mapping<'_, T> {
+        Mapping { inode: self }
+    }
+
+    /// Locks `i_rwsem` exclusively (`inode_lock`).
+    pub fn lock(&self) -> RwsemGuard<'_, T> {
+        // SAFETY: The inode is live; the guard unlocks.
+        unsafe { bindings::ext2rs_inode_lock(self.as_raw()) };
+        RwsemGuard {
+            inode: self,
+            shared: false,
+        }
+    }
+
+    /// Locks `i_rwsem` shared (`inode_lock_shared`).
+    pub fn lock_shared(&self) -> RwsemGuard<'_, T> {
+        // SAFETY: The inode is live; the guard unlocks.
+        unsafe { bindings::ext2rs_inode_lock_shared(self.as_raw()) };
+        RwsemGuard {
+            inode: self,
+            shared: true,
+        }
+    }
+
+    /// Waits for direct I/O in flight (`inode_dio_wait`).
+    pub fn dio_wait(&self) {
+        // SAFETY: The inode is live.
+        unsafe { bindings::inode_dio_wait(self.as_raw()) };
+    }
 }
 
 // SAFETY: The type invariants guarantee that `INode` is always reference counted.
@@ -133,6 +242,111 @@ unsafe impl<T: FileSystem> AlwaysRefCounted for INode<T> {
     unsafe fn dec_ref(obj: NonNull<Self>) {
         // SAFETY: The caller owns a reference to give up.
         unsafe { bindings::iput(obj.as_ref().as_raw()) };
+    }
+}
+
+/// A held `i_rwsem` (or the mapping's `invalidate_lock`), released on drop.
+pub struct RwsemGuard<'a, T: FileSystem> {
+    inode: &'a INode<T>,
+    shared: bool,
+}
+
+impl<T: FileSystem> Drop for RwsemGuard<'_, T> {
+    fn drop(&mut self) {
+        // SAFETY: The guard was made by taking the lock in this mode.
+        unsafe {
+            if self.shared {
+                bindings::ext2rs_inode_unlock_shared(self.inode.as_raw());
+            } else {
+                bindings::ext2rs_inode_unlock(self.inode.as_raw());
+            }
+        }
+    }
+}
+
+/// A held `invalidate_lock` of an inode's mapping, released on drop.
+pub struct InvalidateGuard<'a, T: FileSystem> {
+    inode: &'a INode<T>,
+    shared: bool,
+}
+
+impl<T: FileSystem> Drop for InvalidateGuard<'_, T> {
+    fn drop(&mut self) {
+        // SAFETY: The guard was made by taking the lock in this mode.
+        unsafe {
+            if self.shared {
+                bindings::ext2rs_invalidate_unlock_shared(self.inode.as_raw());
+            } else {
+                bindings::ext2rs_invalidate_unlock(self.inode.as_raw());
+            }
+        }
+    }
+}
+
+/// The page cache of an inode (`inode->i_mapping`).
+pub struct Mapping<'a, T: FileSystem> {
+    inode: &'a INode<T>,
+}
+
+impl<'a, T: FileSystem> Mapping<'a, T> {
+    fn raw(&self) -> *mut bindings::address_space {
+        // SAFETY: `i_mapping` is set at inode creation and stays.
+        unsafe { (*self.inode.as_raw()).i_mapping }
+    }
+
+    /// Takes the `invalidate_lock` exclusively: no page fault can map a
+    /// folio while it is held (truncate, hole punching).
+    pub fn invalidate_lock(&self) -> InvalidateGuard<'a, T> {
+        // SAFETY: The inode is live; the guard unlocks.
+        unsafe { bindings::ext2rs_invalidate_lock(self.inode.as_raw()) };
+        InvalidateGuard {
+            inode: self.inode,
+            shared: false,
+        }
+    }
+
+    /// Takes the `invalidate_lock` shared (page faults).
+    pub fn invalidate_lock_shared(&self) -> InvalidateGuard<'a, T> {
+        // SAFETY: The inode is live; the guard unlocks.
+        unsafe { bindings::ext2rs_invalidate_lock_shared(self.inode.as_raw()) };
+        InvalidateGuard {
+            inode: self.inode,
+            shared: true,
+        }
+    }
+
+    /// Sets `i_size` and drops the page cache past it, zeroing the part of
+    /// the folio straddling it, or write-protects the folio straddling the
+    /// old size when growing (`truncate_setsize`). Callers hold `i_rwsem`
+    /// and the `invalidate_lock`.
+    pub fn truncate_setsize(&self, size: i64) {
+        // SAFETY: The inode is live; the callers hold the locks it needs.
+        unsafe { bindings::truncate_setsize(self.inode.as_raw(), size) };
+    }
+
+    /// After `i_size` grew from `from` to `to`: write-protects the folio
+    /// straddling `from` so the next store through a mapping faults (and
+    /// allocates), and zeroes its dirty part past `from`
+    /// (`pagecache_isize_extended`).
+    pub fn isize_extended(&self, from: i64, to: i64) {
+        // SAFETY: The inode is live; `i_size` is already `to`.
+        unsafe { bindings::pagecache_isize_extended(self.inode.as_raw(), from, to) };
+    }
+
+    /// Writes back the byte range `[start, end]` and waits
+    /// (`filemap_write_and_wait_range`).
+    pub fn write_and_wait_range(&self, start: i64, end: i64) -> Result {
+        // SAFETY: The mapping is live.
+        kernel::error::to_result(unsafe {
+            bindings::filemap_write_and_wait_range(self.raw(), start, end)
+        })
+    }
+
+    /// Drops clean, unmapped folios with indices `[start, end]` from the
+    /// cache (`invalidate_mapping_pages`).
+    pub fn invalidate_pages(&self, start: usize, end: usize) {
+        // SAFETY: The mapping is live.
+        unsafe { bindings::invalidate_mapping_pages(self.raw(), start, end) };
     }
 }
 
@@ -434,6 +648,17 @@ pub(crate) unsafe extern "C" fn alloc_inode<T: FileSystem>(
         (*outer).data_init = false;
         (*outer).inode.get()
     }
+}
+
+/// Whether the filesystem data of `inode` is initialised (false for an
+/// inode whose `iget` failed).
+///
+/// # Safety
+///
+/// `inode` must come from `alloc_inode::<T>` and be live.
+pub(crate) unsafe fn data_ready<T: FileSystem>(inode: *mut bindings::inode) -> bool {
+    // SAFETY: Per the safety contract the inode is inside a live `INodeWithData<T>`.
+    unsafe { (*INodeWithData::<T>::from_inode(inode)).data_init }
 }
 
 /// `super_operations::free_inode`: drops the data (if it was initialised)

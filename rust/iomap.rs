@@ -39,6 +39,9 @@ pub const IOMAP_DIRECT: u32 = bindings::IOMAP_DIRECT;
 /// operation does not write.
 // CAST: the flags are 16-bit values in `struct iomap`.
 pub const IOMAP_F_NEW: u16 = bindings::IOMAP_F_NEW as u16;
+/// Mapping flag: the inode has metadata changes for `O_DSYNC` to write.
+// CAST: as above.
+pub const IOMAP_F_DIRTY: u16 = bindings::IOMAP_F_DIRTY as u16;
 /// Mapping flag: the mapping merges several on-disk extents.
 // CAST: as above.
 pub const IOMAP_F_MERGED: u16 = bindings::IOMAP_F_MERGED as u16;

@@ -11,6 +11,7 @@
 pub mod address_space;
 pub mod bindings;
 pub mod buffer;
+pub mod cred;
 pub mod dentry;
 pub mod errno;
 pub mod file;
@@ -20,3 +21,4 @@ pub mod inode;
 pub mod iomap;
 pub mod param;
 pub mod sb;
+pub mod time;

@@ -131,6 +131,36 @@ impl<T: FileSystem, S: State> SuperBlock<T, S> {
     }
 }
 
+impl<T: FileSystem, S: State> SuperBlock<T, S> {
+    /// A zero-filled, up-to-date buffer for block `block`, not read from
+    /// disk: for a newly allocated metadata block.
+    pub fn getblk_zeroed(&self, block: u64) -> Result<BufferHead> {
+        // SAFETY: The superblock is live and has a block device.
+        let bh = unsafe { bindings::ext2rs_sb_getblk_zeroed(self.as_raw(), block) };
+        let bh = NonNull::new(bh).ok_or(ENOMEM)?;
+        // SAFETY: The helper returned an up-to-date buffer with a reference we own.
+        Ok(unsafe { BufferHead::from_raw(bh) })
+    }
+
+    /// Drops stale buffer-cache copies of `count` blocks from `block` on
+    /// (`clean_bdev_aliases`): the blocks were freed metadata and now hold
+    /// file data written around the buffer cache.
+    pub fn clean_bdev_aliases(&self, block: u64, count: u64) {
+        // SAFETY: The superblock is live and has a block device.
+        unsafe {
+            bindings::clean_bdev_aliases(bindings::ext2rs_sb_bdev(self.as_raw()), block, count)
+        };
+    }
+
+    /// Writes every dirty buffer of the device and waits (`sync_blockdev`).
+    pub fn sync_blockdev(&self) -> Result {
+        // SAFETY: The superblock is live and has a block device.
+        kernel::error::to_result(unsafe {
+            bindings::sync_blockdev(bindings::ext2rs_sb_bdev(self.as_raw()).cast())
+        })
+    }
+}
+
 impl<T: FileSystem> SuperBlock<T, New> {
     /// Installs the superblock operations (before any inode is read).
     pub(crate) fn set_ops(&self, ops: &'static Ops<T>) {
@@ -240,6 +270,28 @@ pub trait Operations {
     fn statfs(_sb: &SuperBlock<Self::FileSystem>) -> Result<Stat> {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
+
+    /// Writes the inode to its place on disk; with `sync`, waits for it.
+    fn write_inode(_inode: &INode<Self::FileSystem>, _sync: bool) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// The last reference to an inode is gone and it leaves the cache: its
+    /// page cache is already dropped; if it has no links left, delete it.
+    fn evict_inode(_inode: &INode<Self::FileSystem>) {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Writes the filesystem's own metadata (`sync_fs`); with `wait`,
+    /// waits for it.
+    fn sync_fs(_sb: &SuperBlock<Self::FileSystem>, _wait: bool) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// The filesystem is being unmounted: write what is left.
+    fn put_super(_sb: &SuperBlock<Self::FileSystem>) {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
 }
 
 /// A `super_operations` table for filesystem type `T`.
@@ -258,6 +310,26 @@ impl<T: FileSystem> Ops<T> {
                 free_inode: Some(inode::free_inode::<T>),
                 statfs: if U::HAS_STATFS {
                     Some(Self::statfs::<U>)
+                } else {
+                    None
+                },
+                write_inode: if U::HAS_WRITE_INODE {
+                    Some(Self::write_inode::<U>)
+                } else {
+                    None
+                },
+                evict_inode: if U::HAS_EVICT_INODE {
+                    Some(Self::evict_inode::<U>)
+                } else {
+                    None
+                },
+                sync_fs: if U::HAS_SYNC_FS {
+                    Some(Self::sync_fs::<U>)
+                } else {
+                    None
+                },
+                put_super: if U::HAS_PUT_SUPER {
+                    Some(Self::put_super::<U>)
                 } else {
                     None
                 },
@@ -298,5 +370,74 @@ impl<T: FileSystem> Ops<T> {
             buf.f_namelen = isize::try_from(st.namelen)?;
             Ok(0)
         })
+    }
+
+    /// `super_operations::write_inode`.
+    ///
+    /// # Safety
+    ///
+    /// Called by writeback with a live, initialised inode of type `T` and a
+    /// valid `wbc`.
+    unsafe extern "C" fn write_inode<U: Operations<FileSystem = T>>(
+        inode: *mut bindings::inode,
+        wbc: *mut bindings::writeback_control,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: Per the safety contract.
+            let (inode, sync) = unsafe {
+                (
+                    INode::<T>::from_raw(inode),
+                    (*wbc).sync_mode == bindings::writeback_sync_modes_WB_SYNC_ALL,
+                )
+            };
+            U::write_inode(inode, sync)?;
+            Ok(0)
+        })
+    }
+
+    /// `super_operations::evict_inode`: drops the page cache, lets the
+    /// filesystem delete an unlinked inode, and clears it. An inode whose
+    /// setup failed (bad, without data) is only cleared.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS once for an inode of type `T` nobody else uses.
+    unsafe extern "C" fn evict_inode<U: Operations<FileSystem = T>>(inode: *mut bindings::inode) {
+        // SAFETY: Per the safety contract the inode is ours; its data is initialised when
+        // `data_ready` says so, which makes it a valid `INode<T>` for the filesystem.
+        unsafe {
+            bindings::truncate_inode_pages_final(&mut (*inode).i_data);
+            if inode::data_ready::<T>(inode) {
+                U::evict_inode(INode::<T>::from_raw(inode));
+            }
+            bindings::clear_inode(inode);
+        }
+    }
+
+    /// `super_operations::sync_fs`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS with a live, ready superblock of type `T`.
+    unsafe extern "C" fn sync_fs<U: Operations<FileSystem = T>>(
+        sb: *mut bindings::super_block,
+        wait: c_int,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: Per the safety contract.
+            let sb = unsafe { SuperBlock::<T>::from_raw(sb) };
+            U::sync_fs(sb, wait != 0)?;
+            Ok(0)
+        })
+    }
+
+    /// `super_operations::put_super`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS at unmount with a live, ready superblock of type `T`.
+    unsafe extern "C" fn put_super<U: Operations<FileSystem = T>>(sb: *mut bindings::super_block) {
+        // SAFETY: Per the safety contract.
+        U::put_super(unsafe { SuperBlock::<T>::from_raw(sb) });
     }
 }

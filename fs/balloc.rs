@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Block allocation: block bitmaps and the free-block counters
+//! (fs/ext2/balloc.c).
+//!
+//! Locking: a group's descriptor mutex ([`SbInfo::lock_group`]) is held
+//! while its bitmap and counters change; it is the innermost ext2rs lock
+//! (after `i_rwsem`, `invalidate_lock`, the folio lock and the inode's
+//! block-map mutex), with only the bitmap's buffer lock inside it. Blocks
+//! are allocated when a write or a page fault needs them (iomap_begin with
+//! IOMAP_WRITE), never at writeback.
+
+use crate::format::bitmap;
+use crate::format::group::GroupDesc;
+use crate::sb::Ext2Fs;
+use crate::sb::SbInfo;
+use crate::vfs::sb::SuperBlock;
+use core::sync::atomic::Ordering;
+use kernel::prelude::*;
+
+/// Writes group `group`'s descriptor into its descriptor block.
+pub(crate) fn write_group_desc(sb: &SuperBlock<Ext2Fs>, group: u32, desc: &GroupDesc) -> Result {
+    let (block, offset) = sb.data().sb.descriptor_block(group).map_err(|_| EINVAL)?;
+    let bh = sb.bread(block)?;
+    {
+        let mut locked = bh.lock();
+        let bytes = locked.data_mut().get_mut(offset..).ok_or(EINVAL)?;
+        desc.write(bytes).map_err(|_| EINVAL)?;
+    }
+    bh.mark_dirty();
+    Ok(())
+}
+
+/// Whether `count` blocks from `block` (in group `group`) overlap the
+/// group's bitmaps or inode table (`ext2_free_blocks`' "system zones").
+fn in_system_zone(sbi: &SbInfo, desc: &GroupDesc, block: u64, count: u64) -> bool {
+    let end = block + count;
+    let hits = |start: u64, len: u64| start < end && block < start + len;
+    hits(u64::from(desc.bg_block_bitmap), 1)
+        || hits(u64::from(desc.bg_inode_bitmap), 1)
+        || hits(
+            u64::from(desc.bg_inode_table),
+            u64::from(sbi.sb.itb_per_group()),
+        )
+}
+
+/// Blocks an allocation may take: all free blocks for a privileged
+/// caller, else all but the ones reserved for root
+/// (`ext2_has_free_blocks`).
+fn available(sbi: &SbInfo) -> u64 {
+    let free = sbi.free_blocks.load(Ordering::Relaxed);
+    if crate::vfs::cred::capable_sys_resource() {
+        return free;
+    }
+    free.saturating_sub(u64::from(sbi.sb.s_r_blocks_count))
+}
+
+/// Allocates up to `count` contiguous blocks, as near `goal` as possible:
+/// at the goal or after it in its group, else in the following groups.
+/// Returns the first block and how many were allocated (at least 1), or
+/// `ENOSPC`.
+pub(crate) fn new_blocks(sb: &SuperBlock<Ext2Fs>, goal: u64, count: u32) -> Result<(u64, u32)> {
+    let sbi = sb.data();
+    let avail = available(sbi);
+    if avail == 0 {
+        return Err(ENOSPC);
+    }
+    let count = u32::try_from(u64::from(count).min(avail))?.max(1);
+    let ngroups = sbi.sb.groups_count();
+    let goal = if sbi.sb.data_block_valid(goal, 1) {
+        goal
+    } else {
+        u64::from(sbi.sb.s_first_data_block)
+    };
+    let (goal_group, goal_bit) = sbi.sb.block_group(goal).unwrap_or((0, 0));
+    for i in 0..ngroups {
+        let group = (goal_group + i).checked_rem(ngroups).unwrap_or(0);
+        let bit = if i == 0 { goal_bit } else { 0 };
+        if let Some(run) = alloc_in_group(sb, group, bit, count)? {
+            return Ok(run);
+        }
+    }
+    Err(ENOSPC)
+}
+
+/// Tries to allocate up to `count` blocks in `group` from bit `goal` on.
+fn alloc_in_group(
+    sb: &SuperBlock<Ext2Fs>,
+    group: u32,
+    goal: u32,
+    count: u32,
+) -> Result<Option<(u64, u32)>> {
+    let sbi = sb.data();
+    let mut desc = sbi.lock_group(group)?;
+    if desc.bg_free_blocks_count == 0 {
+        return Ok(None);
+    }
+    let bh = sb.bread(u64::from(desc.bg_block_bitmap))?;
+    let size = u32::try_from(sbi.sb.blocks_in_group(group))?;
+    let Some((start, len)) = bitmap::find_free_run(bh.data(), size, goal, count) else {
+        return Ok(None);
+    };
+    let first = sbi.sb.group_first_block(group) + u64::from(start);
+    if in_system_zone(sbi, &desc, first, u64::from(len))
+        || !sbi.sb.data_block_valid(first, u64::from(len))
+    {
+        return Err(crate::report(
+            sb,
+            0,
+            format_args!("block bitmap of group {group} marks metadata blocks from {first} free"),
+        ));
+    }
+    let already = bitmap::set_bits(bh.lock().data_mut(), start, len).map_err(|_| EINVAL)?;
+    if already != 0 {
+        return Err(EINVAL);
+    }
+    bh.mark_dirty();
+    let len16 = u16::try_from(len).map_err(|_| EINVAL)?;
+    desc.bg_free_blocks_count = desc
+        .bg_free_blocks_count
+        .checked_sub(len16)
+        .ok_or_else(|| {
+            crate::report(
+                sb,
+                0,
+                format_args!("free block count of group {group} below its free bits"),
+            )
+        })?;
+    write_group_desc(sb, group, &desc)?;
+    sbi.free_blocks.fetch_sub(u64::from(len), Ordering::Relaxed);
+    // The blocks may have been metadata before: drop stale buffers so
+    // they are never written over the data to come.
+    sb.clean_bdev_aliases(first, u64::from(len));
+    Ok(Some((first, len)))
+}
+
+/// Frees `count` blocks from `block` (`ext2_free_blocks`). Blocks outside
+/// the data area, over group metadata, or already free are corruption,
+/// reported and not freed.
+pub(crate) fn free_blocks(sb: &SuperBlock<Ext2Fs>, block: u64, count: u64) -> Result {
+    let sbi = sb.data();
+    if !sbi.sb.data_block_valid(block, count) {
+        return Err(crate::report(
+            sb,
+            0,
+            format_args!("freeing blocks not in datazone: {block}, count {count}"),
+        ));
+    }
+    let (mut block, mut count) = (block, count);
+    while count > 0 {
+        let (group, bit) = sbi.sb.block_group(block).ok_or(EINVAL)?;
+        let n = count.min(sbi.sb.blocks_in_group(group) - u64::from(bit));
+        free_in_group(sb, group, bit, n)?;
+        block += n;
+        count -= n;
+    }
+    Ok(())
+}
+
+/// Frees `count` blocks from bit `bit` of `group`.
+fn free_in_group(sb: &SuperBlock<Ext2Fs>, group: u32, bit: u32, count: u64) -> Result {
+    let sbi = sb.data();
+    let first = sbi.sb.group_first_block(group) + u64::from(bit);
+    let mut desc = sbi.lock_group(group)?;
+    if in_system_zone(sbi, &desc, first, count) {
+        return Err(crate::report(
+            sb,
+            0,
+            format_args!("freeing blocks in system zones: {first}, count {count}"),
+        ));
+    }
+    let count32 = u32::try_from(count)?;
+    let bh = sb.bread(u64::from(desc.bg_block_bitmap))?;
+    let already = bitmap::clear_bits(bh.lock().data_mut(), bit, count32).map_err(|_| EINVAL)?;
+    bh.mark_dirty();
+    let freed = count32 - already;
+    desc.bg_free_blocks_count = desc
+        .bg_free_blocks_count
+        .saturating_add(u16::try_from(freed).unwrap_or(u16::MAX));
+    write_group_desc(sb, group, &desc)?;
+    sbi.free_blocks
+        .fetch_add(u64::from(freed), Ordering::Relaxed);
+    if already != 0 {
+        return Err(crate::report(
+            sb,
+            0,
+            format_args!("freeing {already} already free blocks from {first}"),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The ext2 block tree: 12 direct pointers, then single, double and triple
+//! indirect blocks (fs/ext2/inode.c: ext2_get_blocks, ext2_alloc_branch,
+//! ext2_truncate_blocks).
+//!
+//! A lookup walks from `i_block` down to the leaf array holding the
+//! pointer of the first block, then extends the mapping over the pointers
+//! that follow it in the same array while they stay holes or stay
+//! physically contiguous. Every pointer is checked before use: it must lie
+//! inside the filesystem's data area and must not be one of the indirect
+//! blocks on its own path (a loop).
+//!
+//! Locking: everything here runs under the inode's block-map mutex
+//! ([`InodeInfo::disk`](crate::InodeInfo)), taken by [`get_blocks`] and
+//! [`truncate_blocks`]; the group locks of `balloc` nest inside it.
+
+use crate::balloc;
+use crate::format::blockmap;
+use crate::inode::DiskInode;
+use crate::sb::Ext2Fs;
+use crate::vfs::buffer::BufferHead;
+use crate::vfs::inode::INode;
+use kernel::prelude::*;
+
+/// A run of logical blocks: a hole, or blocks contiguous on disk.
+pub(crate) struct Run {
+    /// The first physical block, or `None` for a hole.
+    pub(crate) phys: Option<u64>,
+    /// Number of blocks in the run (at least 1).
+    pub(crate) len: u64,
+}
+
+/// The leaf array holding the pointer of a logical block.
+enum Leaf<'a> {
+    /// The direct pointers in the inode.
+    Direct(&'a [u32]),
+    /// An indirect block.
+    Indirect(BufferHead),
+}
+
+impl Leaf<'_> {
+    /// Pointer `i` of the array, if in range.
+    fn get(&self, i: usize) -> Option<u32> {
+        match self {
+            Leaf::Direct(ptrs) => ptrs.get(i).copied(),
+            Leaf::Indirect(bh) => le32_at(bh.data(), i),
+        }
+    }
+}
+
+/// The little-endian pointer at index `i` of an indirect block.
+fn le32_at(data: &[u8], i: usize) -> Option<u32> {
+    let bytes = data.get(i.checked_mul(4)?..)?.first_chunk::<4>()?;
+    Some(u32::from_le_bytes(*bytes))
+}
+
+/// Reports a block pointer that cannot be right.
+fn bad_pointer(inode: &INode<Ext2Fs>, iblock: u64, ptr: u32) -> Error {
+    crate::report(
+        inode.super_block(),
+        inode.ino(),
+        format_args!("invalid block pointer {ptr} for logical block {iblock}"),
+    )
+}
+
+/// Maps logical block `iblock` of `inode` and up to `max - 1` blocks
+/// after it, as far as they share a leaf array and a kind (hole or
+/// contiguous). The caller holds the block-map mutex (`i_block`).
+fn map_blocks(inode: &INode<Ext2Fs>, i_block: &[u32], iblock: u64, max: u64) -> Result<Run> {
+    let sb = inode.super_block();
+    let sbi = sb.data();
+    let corrupt = |e| crate::report(sb, inode.ino(), e);
+    let path = blockmap::block_to_path(sb.block_size(), iblock).map_err(corrupt)?;
+    let offsets = path.offsets();
+    let (&top, rest) = offsets.split_first().ok_or(EINVAL)?;
+    let max = max.clamp(1, u64::from(path.boundary) + 1);
+    if rest.is_empty() {
+        return scan(inode, &Leaf::Direct(i_block), top, iblock, max, &[]);
+    }
+    // Walk down the indirect blocks, remembering them to catch loops.
+    let mut ancestors = [0u64; 3];
+    let mut ptr = i_block.get(top).copied().ok_or(EINVAL)?;
+    for (level, &index) in rest.iter().enumerate() {
+        if ptr == 0 {
+            // A missing indirect block: everything below it is a hole; the
+            // rest of the leaf array is at least that.
+            return Ok(Run {
+                phys: None,
+                len: max,
+            });
+        }
+        let block = u64::from(ptr);
+        if !sbi.sb.data_block_valid(block, 1) || ancestors.contains(&block) {
+            return Err(bad_pointer(inode, iblock, ptr));
+        }
+        let bh = sb.bread(block)?;
+        let slot = ancestors.get_mut(level).ok_or(EINVAL)?;
+        *slot = block;
+        if level + 1 == rest.len() {
+            return scan(inode, &Leaf::Indirect(bh), index, iblock, max, &ancestors);
+        }
+        ptr = le32_at(bh.data(), index).ok_or(EINVAL)?;
+    }
+    Err(EINVAL)
+}
+
+/// Extends a run from `leaf[start]` over up to `max` pointers.
+fn scan(
+    inode: &INode<Ext2Fs>,
+    leaf: &Leaf<'_>,
+    start: usize,
+    iblock: u64,
+    max: u64,
+    ancestors: &[u64],
+) -> Result<Run> {
+    let sb = inode.super_block();
+    let first = leaf.get(start).ok_or(EINVAL)?;
+    let mut len: u64 = 1;
+    while len < max {
+        let Some(next) = usize::try_from(len).ok().and_then(|l| leaf.get(start + l)) else {
+            break;
+        };
+        let expected = if first == 0 {
+            Some(0)
+        } else {
+            first.checked_add(u32::try_from(len)?)
+        };
+        if Some(next) != expected {
+            break;
+        }
+        len += 1;
+    }
+    if first == 0 {
+        return Ok(Run { phys: None, len });
+    }
+    let phys = u64::from(first);
+    let overlaps_path = ancestors
+        .iter()
+        .any(|&a| a != 0 && a >= phys && a < phys + len);
+    if !sb.data().sb.data_block_valid(phys, len) || overlaps_path {
+        return Err(bad_pointer(inode, iblock, first));
+    }
+    Ok(Run {
+        phys: Some(phys),
+        len,
+    })
+}
+
+/// A mapping made by [`get_blocks`].
+pub(crate) struct Mapped {
+    /// The run found or allocated.
+    pub(crate) run: Run,
+    /// Whether the blocks were allocated just now (their contents are
+    /// garbage until written: iomap must zero what it does not write).
+    pub(crate) new: bool,
+}
+
+/// Maps up to `max` blocks from logical block `iblock`; with `create`, a
+/// hole there is filled with newly allocated blocks (as many of the hole's
+/// blocks in one leaf array as one contiguous allocation gives).
+pub(crate) fn get_blocks(
+    inode: &INode<Ext2Fs>,
+    iblock: u64,
+    max: u64,
+    create: bool,
+) -> Result<Mapped> {
+    let mut disk = inode.data().disk.lock();
+    let run = map_blocks(inode, &disk.raw.i_block, iblock, max)?;
+    if run.phys.is_some() || !create {
+        return Ok(Mapped { run, new: false });
+    }
+    let run = alloc_branch(inode, &mut disk, iblock, run.len)?;
+    drop(disk);
+    inode.mark_dirty();
+    Ok(Mapped { run, new: true })
+}
+
+/// The physical block of logical block `iblock`, allocating it with
+/// `create` (for directories, whose blocks are read through the buffer
+/// cache). `None` is a hole.
+pub(crate) fn get_block(inode: &INode<Ext2Fs>, iblock: u64, create: bool) -> Result<Option<u64>> {
+    Ok(get_blocks(inode, iblock, 1, create)?.run.phys)
+}
+
+/// An array of block pointers being changed: the inode's `i_block` or an
+/// indirect block.
+enum Slot<'a> {
+    Direct(&'a mut [u32; blockmap::EXT2_N_BLOCKS]),
+    Indirect(&'a BufferHead),
+}
+
+impl Slot<'_> {
+    fn get(&self, i: usize) -> Result<u32> {
+        match self {
+            Slot::Direct(p) => p.get(i).copied().ok_or(EINVAL),
+            Slot::Indirect(bh) => le32_at(bh.data(), i).ok_or(EINVAL),
+        }
+    }
+
+    /// Stores `count` pointers `first, first + 1, ...` from index `i`
+    /// (zeros when `first` is 0).
+    fn set(&mut self, i: usize, first: u32, count: u32) -> Result {
+        let value = |n: u32| if first == 0 { 0 } else { first + n };
+        match self {
+            Slot::Direct(p) => {
+                for n in 0..count {
+                    *p.get_mut(i + usize::try_from(n)?).ok_or(EINVAL)? = value(n);
+                }
+            }
+            Slot::Indirect(bh) => {
+                let mut locked = bh.lock();
+                let data = locked.data_mut();
+                for n in 0..count {
+                    let at = (i + usize::try_from(n)?) * 4;
+                    data.get_mut(at..at + 4)
+                        .ok_or(EINVAL)?
+                        .copy_from_slice(&value(n).to_le_bytes());
+                }
+                drop(locked);
+                bh.mark_dirty();
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where to look for free blocks for logical block `iblock`
+/// (`ext2_find_goal`): right after the last allocation, else near the
+/// inode's group.
+fn find_goal(inode: &INode<Ext2Fs>, disk: &DiskInode) -> u64 {
+    if disk.goal != 0 {
+        return disk.goal;
+    }
+    let sbi = inode.super_block().data();
+    let ipg = u64::from(sbi.sb.s_inodes_per_group);
+    // CAST: the group number of a valid inode fits in u32.
+    let group = inode.ino().saturating_sub(1).checked_div(ipg).unwrap_or(0) as u32;
+    sbi.sb.group_first_block(group)
+}
+
+/// Fills a hole of `len` blocks from logical block `iblock` (all in one
+/// leaf array): allocates the missing indirect blocks on the path, zeroed,
+/// then one contiguous run of data blocks (`ext2_alloc_branch`).
+fn alloc_branch(inode: &INode<Ext2Fs>, disk: &mut DiskInode, iblock: u64, len: u64) -> Result<Run> {
+    let sb = inode.super_block();
+    let bs = sb.block_size();
+    let path =
+        blockmap::block_to_path(bs, iblock).map_err(|e| crate::report(sb, inode.ino(), e))?;
+    let offsets = path.offsets();
+    let (&leaf_index, parents) = offsets.split_last().ok_or(EINVAL)?;
+    let mut goal = find_goal(inode, disk);
+    let mut holder: Option<BufferHead> = None;
+    for &index in parents {
+        let mut slot = match &holder {
+            None => Slot::Direct(&mut disk.raw.i_block),
+            Some(bh) => Slot::Indirect(bh),
+        };
+        let ptr = slot.get(index)?;
+        let child = if ptr == 0 {
+            let (block, _) = balloc::new_blocks(sb, goal, 1)?;
+            inode.add_bytes(i64::from(bs));
+            goal = block + 1;
+            let bh = sb.getblk_zeroed(block)?;
+            bh.mark_dirty();
+            slot.set(index, u32::try_from(block)?, 1)?;
+            bh
+        } else {
+            if !sb.data().sb.data_block_valid(u64::from(ptr), 1) {
+                return Err(bad_pointer(inode, iblock, ptr));
+            }
+            sb.bread(u64::from(ptr))?
+        };
+        holder = Some(child);
+    }
+    let want = u32::try_from(len.min(u64::from(path.boundary) + 1))?;
+    let (first, got) = balloc::new_blocks(sb, goal, want)?;
+    inode.add_bytes(i64::from(got) << sb.block_size_bits());
+    let mut slot = match &holder {
+        None => Slot::Direct(&mut disk.raw.i_block),
+        Some(bh) => Slot::Indirect(bh),
+    };
+    slot.set(leaf_index, u32::try_from(first)?, got)?;
+    disk.goal = first + u64::from(got);
+    Ok(Run {
+        phys: Some(first),
+        len: u64::from(got),
+    })
+}
+
+/// Data blocks being freed, gathered into contiguous runs.
+struct Freer<'a> {
+    inode: &'a INode<Ext2Fs>,
+    start: u64,
+    len: u64,
+}
+
+impl Freer<'_> {
+    fn add(&mut self, block: u64) -> Result {
+        if self.len != 0 && self.start + self.len == block {
+            self.len += 1;
+            return Ok(());
+        }
+        self.flush()?;
+        self.start = block;
+        self.len = 1;
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result {
+        if self.len == 0 {
+            return Ok(());
+        }
+        let sb = self.inode.super_block();
+        let (start, len) = (self.start, self.len);
+        self.len = 0;
+        balloc::free_blocks(sb, start, len)?;
+        self.inode
+            .sub_bytes(i64::try_from(len << sb.block_size_bits())?);
+        Ok(())
+    }
+}
+
+/// Frees every block of the file from logical block `first` on: data
+/// blocks, and indirect blocks left with nothing below them
+/// (`ext2_truncate_blocks`). The caller has set the new size and dropped
+/// the page cache past it.
+pub(crate) fn truncate_blocks(inode: &INode<Ext2Fs>, size: u64) -> Result {
+    let sb = inode.super_block();
+    let bs = sb.block_size();
+    let bits = sb.block_size_bits();
+    let first = (size >> bits) + u64::from(size & ((1 << bits) - 1) != 0);
+    let mut disk = inode.data().disk.lock();
+    disk.goal = 0;
+    let mut freer = Freer {
+        inode,
+        start: 0,
+        len: 0,
+    };
+    for i in 0..blockmap::EXT2_NDIR_BLOCKS {
+        // CAST: i < 12.
+        if (i as u64) < first {
+            continue;
+        }
+        let ptr = disk.raw.i_block.get(i).copied().ok_or(EINVAL)?;
+        if ptr != 0 {
+            freer.add(u64::from(ptr))?;
+            if let Some(p) = disk.raw.i_block.get_mut(i) {
+                *p = 0;
+            }
+        }
+    }
+    for depth in 1..=3usize {
+        let start = blockmap::level_start(bs, depth + 1).map_err(|_| EINVAL)?;
+        let span = blockmap::blocks_at_level(bs, depth + 1).map_err(|_| EINVAL)?;
+        let index = blockmap::EXT2_NDIR_BLOCKS + depth - 1;
+        let ptr = disk.raw.i_block.get(index).copied().ok_or(EINVAL)?;
+        if ptr == 0 || first >= start + span {
+            continue;
+        }
+        let from = first.saturating_sub(start);
+        free_tree(&mut freer, u64::from(ptr), depth, from)?;
+        if from == 0 {
+            if let Some(p) = disk.raw.i_block.get_mut(index) {
+                *p = 0;
+            }
+        }
+    }
+    let result = freer.flush();
+    drop(disk);
+    inode.mark_dirty();
+    result
+}
+
+/// Frees the blocks below indirect block `block` (at `depth`: 1 for an
+/// indirect block of data pointers) from offset `from` in its range; with
+/// `from` 0 the indirect block itself goes too.
+fn free_tree(freer: &mut Freer<'_>, block: u64, depth: usize, from: u64) -> Result {
+    let inode = freer.inode;
+    let sb = inode.super_block();
+    if !sb.data().sb.data_block_valid(block, 1) {
+        // CAST: block numbers of ext2 fit in 32 bits.
+        return Err(bad_pointer(inode, from, block as u32));
+    }
+    let bits = blockmap::addr_per_block_bits(sb.block_size()).map_err(|_| EINVAL)?;
+    // CAST: depth <= 3.
+    let span = 1u64 << (bits * (depth as u32 - 1));
+    let per_block = 1usize << bits;
+    let bh = sb.bread(block)?;
+    let first_index = usize::try_from(from >> (span.trailing_zeros()))?;
+    let within = from & (span - 1);
+    let partial = within != 0;
+    let mut changed = false;
+    for index in first_index..per_block {
+        let ptr = le32_at(bh.data(), index).ok_or(EINVAL)?;
+        if ptr == 0 {
+            continue;
+        }
+        if depth == 1 {
+            freer.add(u64::from(ptr))?;
+        } else if index == first_index && partial {
+            free_tree(freer, u64::from(ptr), depth - 1, within)?;
+            continue;
+        } else {
+            free_tree(freer, u64::from(ptr), depth - 1, 0)?;
+        }
+        changed = true;
+        if from != 0 {
+            Slot::Indirect(&bh).set(index, 0, 1)?;
+        }
+    }
+    if from == 0 {
+        // Nothing below it is left: free the indirect block itself, and
+        // drop its buffer so no pending write lands on the reused block.
+        bh.forget();
+        freer.flush()?;
+        balloc::free_blocks(sb, block, 1)?;
+        inode.sub_bytes(i64::from(sb.block_size()));
+    } else if changed {
+        bh.mark_dirty();
+    }
+    Ok(())
+}
