@@ -1,0 +1,123 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Guest-side write-path scenarios (run by scripts/vm):
+#
+#   scripts/tests/write-guest.sh FSTYPE BS:DEV:FILLDEV...
+#
+# For each block size BS, DEV and FILLDEV hold empty ext2 filesystems of
+# that block size made on the host (FILLDEV a small one: the fill scenario
+# uses all of it). Each scenario of target/release/wtest (see
+# tools/wtest) runs on its own mount:
+#
+#   mount -t FSTYPE DEV; wtest SCENARIO run; umount; e2fsck -fn (clean);
+#   mount -t FSTYPE -o ro; wtest SCENARIO verify; umount   (not for ext2)
+#   mount -t ext2 -o ro;   wtest SCENARIO verify; umount   (the reference)
+#
+# Scenarios: mmap-extend, mmap-eof-gap, mmap-holes, dio, truncate-levels,
+# storm on DEV (one after the other, the image keeps what each left), and
+# fill on FILLDEV. Every wtest case and every mount/umount/e2fsck step is
+# one numbered "ok N - ..." or "not ok N - ..." line; wtest dying without a
+# failed case counts as one failure. Ends with "write: N passed, N failed".
+#
+# WTEST_SEED (default 1) seeds dio, mmap-holes and storm; WTEST_STORM_OPS
+# and WTEST_DIO_OPS override their step counts (3000 and 600); WTEST
+# overrides the binary (default: target/release/wtest of this repository).
+set -u
+
+if [ $# -lt 2 ]; then
+	echo "usage: $0 FSTYPE BS:DEV:FILLDEV..." >&2
+	exit 2
+fi
+fstype=$1
+shift
+root=$(cd "$(dirname "$0")/../.." && pwd)
+wtest=${WTEST:-$root/target/release/wtest}
+seed=${WTEST_SEED:-1}
+
+n=0 pass=0 fail=0
+ok() { n=$((n + 1)) pass=$((pass + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)) fail=$((fail + 1)); echo "not ok $n - $1"; }
+finish() {
+	echo "write: $pass passed, $fail failed"
+	[ "$fail" = 0 ]
+	exit
+}
+[ -x "$wtest" ] || { not_ok "$wtest exists (cargo build --release -p wtest)"; finish; }
+
+mnt=$(mktemp -d /tmp/write-mnt.XXXXXX)
+log=$(mktemp /tmp/write-log.XXXXXX)
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+	mountpoint -q "$mnt" && umount "$mnt"
+	rmdir "$mnt"
+	rm -f "$log"
+}
+trap cleanup EXIT
+
+# step WHAT CMD...: one numbered case for a command; its output only on failure.
+step() {
+	local what=$1
+	shift
+	if "$@" >"$log" 2>&1; then
+		ok "$what"
+	else
+		sed 's/^/# /' "$log" | tail -n 30
+		not_ok "$what"
+	fi
+}
+
+# wtest_cases LABEL CMD...: runs wtest, renumbers its ok/not ok lines
+# under LABEL, passes its diagnostics through; exits without a failed case
+# count as one failure.
+wtest_cases() {
+	local label=$1 line rc=none failed_before=$fail seen=0
+	shift
+	while IFS= read -r line; do
+		case "$line" in
+		"ok - "*) ok "$label: ${line#ok - }"; seen=1 ;;
+		"not ok - "*) not_ok "$label: ${line#not ok - }"; seen=1 ;;
+		"wtest-exit "*) rc=${line#wtest-exit } ;;
+		*) echo "# $line" ;;
+		esac
+	done < <(timeout -k 10 900 "$@" 2>&1; echo "wtest-exit $?")
+	if [ "$rc" != 0 ] && [ "$fail" = "$failed_before" ]; then
+		not_ok "$label: wtest exited $rc without a failed case"
+	elif [ "$seen" = 0 ]; then
+		not_ok "$label: wtest reported no case"
+	fi
+}
+
+# scenario BS DEV NAME [WTEST-ARGS...]: the whole cycle of one scenario.
+scenario() {
+	local bs=$1 dev=$2 name=$3 t0=$SECONDS
+	shift 3
+	local what="$fstype-$bs $name"
+	echo "# === $what"
+	step "$what: mount -t $fstype $dev" mount -t "$fstype" "$dev" "$mnt" || return
+	# From / so that nothing of ours keeps the mount busy.
+	wtest_cases "$what" bash -c 'cd / && exec "$@"' wtest "$wtest" "$name" run "$mnt" --seed "$seed" "$@"
+	step "$what: umount" umount "$mnt" || return
+	step "$what: e2fsck -fn clean" e2fsck -fn "$dev"
+	local ref refs=("$fstype")
+	[ "$fstype" = ext2 ] || refs+=(ext2)
+	for ref in "${refs[@]}"; do
+		step "$what: mount -t $ref -o ro" mount -t "$ref" -o ro "$dev" "$mnt" || continue
+		wtest_cases "$what: verify under $ref" "$wtest" "$name" verify "$mnt" --seed "$seed" "$@"
+		step "$what: umount ($ref)" umount "$mnt"
+	done
+	echo "# $what: $((SECONDS - t0)) s"
+}
+
+echo "# write-guest.sh: $fstype, $*, seed $seed, $(uname -r)"
+for spec in "$@"; do
+	IFS=: read -r bs dev filldev <<<"$spec"
+	scenario "$bs" "$dev" mmap-extend
+	scenario "$bs" "$dev" mmap-eof-gap
+	scenario "$bs" "$dev" mmap-holes
+	scenario "$bs" "$dev" dio ${WTEST_DIO_OPS:+--ops "$WTEST_DIO_OPS"}
+	scenario "$bs" "$dev" truncate-levels
+	scenario "$bs" "$dev" storm ${WTEST_STORM_OPS:+--ops "$WTEST_STORM_OPS"}
+	scenario "$bs" "$filldev" fill
+done
+finish
