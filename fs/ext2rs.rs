@@ -52,9 +52,9 @@ module! {
 pub(crate) const PAGE_SIZE_U32: u32 = kernel::page::PAGE_SIZE as u32;
 
 /// Reports corruption found at run time, once per occurrence, naming the
-/// device, the inode and what was wrong, applies `errors=`, and returns
-/// `-EFSCORRUPTED` for the caller to propagate. (`errors=remount-ro` has
-/// nothing to do while mounts are read-only.)
+/// device, the inode and what was wrong; records the error in the
+/// superblock, applies `errors=`, and returns `-EFSCORRUPTED` for the
+/// caller to propagate.
 pub(crate) fn report(
     sb: &vfs::sb::SuperBlock<sb::Ext2Fs>,
     ino: u64,
@@ -66,8 +66,14 @@ pub(crate) fn report(
         ino,
         format_args!("{what}")
     );
-    if sb.data().errors == sb::Errors::Panic {
-        sb.panic();
+    sb::mark_error(sb);
+    match sb.data().errors {
+        sb::Errors::Panic => sb.panic(),
+        sb::Errors::RemountRo if !sb.rdonly() => {
+            pr_crit!("ext2rs ({}): remounting filesystem read-only\n", sb.id());
+            sb.force_rdonly();
+        }
+        _ => {}
     }
     vfs::errno::efscorrupted()
 }

@@ -306,14 +306,32 @@ pub(crate) fn commit_super(sb: &SuperBlock<Ext2Fs>, mount: MountState, sync: boo
     Ok(())
 }
 
-/// Records in the superblock that the filesystem has errors.
+/// Records in the superblock that the filesystem has errors
+/// (`EXT2_ERROR_FS`), as ext2_error does. Only the state is changed: this
+/// runs from error paths that may hold group locks, so the counters are
+/// left as last committed.
 pub(crate) fn mark_error(sb: &SuperBlock<Ext2Fs>) {
     if sb.rdonly() {
         return;
     }
-    sb.data().state.lock().s_state |= superblock::EXT2_ERROR_FS;
-    // Best effort: the error itself is what the caller reports.
-    let _ = commit_super(sb, MountState::Keep, true);
+    let sbi = sb.data();
+    let bits = sb.block_size_bits();
+    let Ok(bh) = sb.bread(SUPERBLOCK_OFFSET >> bits) else {
+        return;
+    };
+    // CAST: the remainder is below the block size.
+    let offset = (SUPERBLOCK_OFFSET & ((1 << bits) - 1)) as usize;
+    {
+        let mut st = sbi.state.lock();
+        st.s_state |= superblock::EXT2_ERROR_FS;
+        let mut locked = bh.lock();
+        if let Some(bytes) = locked.data_mut().get_mut(offset..) {
+            // Best effort: the caller reports the error itself.
+            let _ = st.write_mutable(bytes);
+        }
+    }
+    bh.mark_dirty();
+    let _ = bh.sync();
 }
 
 /// The default `errors=` behaviour recorded by mke2fs/tune2fs.

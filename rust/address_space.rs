@@ -31,6 +31,12 @@ impl Readahead {
     }
 }
 
+/// A writeback request for one address space (`writepages`).
+pub struct Writeback {
+    pub(crate) mapping: *mut bindings::address_space,
+    pub(crate) wbc: *mut bindings::writeback_control,
+}
+
 /// The address space operations a filesystem implements.
 #[vtable]
 pub trait Operations {
@@ -42,6 +48,9 @@ pub trait Operations {
 
     /// Starts reading the folios of `rac` ahead of use.
     fn readahead(rac: &Readahead);
+
+    /// Writes back dirty folios.
+    fn writepages(wb: &Writeback) -> Result;
 }
 
 /// An `address_space_operations` table for filesystem type `T`.
@@ -60,6 +69,8 @@ impl<T: FileSystem> Ops<T> {
             bindings::address_space_operations {
                 read_folio: Some(Self::read_folio::<U>),
                 readahead: Some(Self::readahead::<U>),
+                writepages: Some(Self::writepages::<U>),
+                dirty_folio: Some(bindings::iomap_dirty_folio),
                 is_partially_uptodate: Some(bindings::iomap_is_partially_uptodate),
                 release_folio: Some(bindings::iomap_release_folio),
                 invalidate_folio: Some(bindings::iomap_invalidate_folio),
@@ -107,5 +118,21 @@ impl<T: FileSystem> Ops<T> {
         // SAFETY: Transparent wrapper; the request is live and ours for the call.
         let rac = unsafe { &*rac.cast::<Readahead>() };
         U::readahead(rac);
+    }
+
+    /// `address_space_operations::writepages`.
+    ///
+    /// # Safety
+    ///
+    /// Called by writeback with a live mapping of a file of type `T` and a
+    /// live control structure.
+    unsafe extern "C" fn writepages<U: Operations<FileSystem = T>>(
+        mapping: *mut bindings::address_space,
+        wbc: *mut bindings::writeback_control,
+    ) -> c_int {
+        match U::writepages(&Writeback { mapping, wbc }) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        }
     }
 }

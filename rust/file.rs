@@ -38,7 +38,7 @@ impl<T: FileSystem> File<T> {
     /// # Safety
     ///
     /// `ptr` must be a live file of type `T` for `'a`.
-    unsafe fn from_raw<'a>(ptr: *mut bindings::file) -> &'a Self {
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::file) -> &'a Self {
         // SAFETY: Transparent wrapper; validity is guaranteed by the caller.
         unsafe { &*ptr.cast::<Self>() }
     }
@@ -56,6 +56,29 @@ impl<T: FileSystem> File<T> {
         errno::from_loff(unsafe {
             bindings::generic_file_llseek_size(self.inner.get(), offset, whence, max, eof)
         })
+    }
+
+    /// Writes back the byte range `[start, end]` of the file's page cache
+    /// and waits, reporting writeback errors once per file
+    /// (`file_write_and_wait_range`).
+    pub fn write_and_wait_range(&self, start: i64, end: i64) -> Result {
+        // SAFETY: The file is live.
+        kernel::error::to_result(unsafe {
+            bindings::file_write_and_wait_range(self.inner.get(), start, end)
+        })
+    }
+
+    /// Checks and records a write's effect on the file's privileges and
+    /// times (`file_modified`: drops setuid bits, updates mtime/ctime).
+    pub fn modified(&self) -> Result {
+        // SAFETY: The file is live; callers hold `i_rwsem`.
+        kernel::error::to_result(unsafe { bindings::file_modified(self.inner.get()) })
+    }
+
+    /// Updates the access time for a read (`file_accessed`).
+    pub fn accessed(&self) {
+        // SAFETY: The file is live.
+        unsafe { bindings::ext2rs_file_accessed(self.inner.get()) };
     }
 
     /// Sets the file position after a successful seek (`vfs_setpos`).
@@ -96,6 +119,126 @@ impl DirEmitter<'_> {
     }
 }
 
+/// An I/O request on an open file (`struct kiocb`).
+///
+/// # Invariants
+///
+/// `inner` is live and exclusively borrowed for the `read_iter` or
+/// `write_iter` call, on a file of type `T`.
+#[repr(transparent)]
+pub struct Kiocb<T: FileSystem> {
+    inner: Opaque<bindings::kiocb>,
+    _p: PhantomData<T>,
+}
+
+impl<T: FileSystem> Kiocb<T> {
+    /// Creates a reference from a raw pointer.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must be live, on a file of type `T`, and exclusively ours for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::kiocb) -> &'a mut Self {
+        // SAFETY: Transparent wrapper; validity per the caller.
+        unsafe { &mut *ptr.cast::<Self>() }
+    }
+
+    /// The raw request.
+    pub(crate) fn as_raw(&self) -> *mut bindings::kiocb {
+        self.inner.get()
+    }
+
+    /// The file position the I/O starts at.
+    pub fn pos(&self) -> i64 {
+        // SAFETY: By the type invariant the request is live.
+        unsafe { (*self.as_raw()).ki_pos }
+    }
+
+    /// The file.
+    pub fn file(&self) -> &File<T> {
+        // SAFETY: `ki_filp` is a live file of type `T` for the request.
+        unsafe { File::from_raw((*self.as_raw()).ki_filp) }
+    }
+
+    /// Whether the request asks for direct I/O (`IOCB_DIRECT`).
+    pub fn is_direct(&self) -> bool {
+        // SAFETY: By the type invariant the request is live.
+        unsafe { (*self.as_raw()).ki_flags & bindings::IOCB_DIRECT as i32 != 0 }
+    }
+
+    /// Turns a direct request into a buffered one (for the fallback of
+    /// direct writes into holes).
+    pub fn clear_direct(&mut self) {
+        // SAFETY: By the type invariant the request is exclusively ours.
+        unsafe { (*self.as_raw()).ki_flags &= !(bindings::IOCB_DIRECT as i32) };
+    }
+
+    /// Checks and trims a write (`generic_write_checks`): limits, append
+    /// mode (which moves the position), `O_APPEND` on immutable files.
+    /// Returns the bytes to write; 0 means nothing to do.
+    pub fn generic_write_checks(&mut self, from: &mut IovIter) -> Result<usize> {
+        // SAFETY: Both are live and ours; the caller holds `i_rwsem`.
+        let ret = unsafe { bindings::generic_write_checks(self.as_raw(), from.as_raw()) };
+        from_ssize(ret)
+    }
+
+    /// Reads through the page cache (`generic_file_read_iter`).
+    pub fn generic_file_read_iter(&mut self, to: &mut IovIter) -> Result<usize> {
+        // SAFETY: Both are live and ours.
+        from_ssize(unsafe { bindings::generic_file_read_iter(self.as_raw(), to.as_raw()) })
+    }
+
+    /// Honours `O_SYNC`/`O_DSYNC` after a write of `count` bytes ending at
+    /// the current position (`generic_write_sync`).
+    pub fn generic_write_sync(&mut self, count: usize) -> Result<usize> {
+        let count = isize::try_from(count)?;
+        // SAFETY: The request is live; called without `i_rwsem` held.
+        from_ssize(unsafe { bindings::ext2rs_generic_write_sync(self.as_raw(), count) })
+    }
+}
+
+/// Converts an `ssize_t` result (a count or a negative errno).
+pub(crate) fn from_ssize(ret: isize) -> Result<usize> {
+    if ret < 0 {
+        // CAST: negative returns are errnos, which fit in an int.
+        return Err(Error::from_errno(ret as i32));
+    }
+    // CAST: non-negative here.
+    Ok(ret as usize)
+}
+
+/// The data source or sink of a read or write (`struct iov_iter`).
+///
+/// # Invariants
+///
+/// `inner` is live and exclusively borrowed for the call.
+#[repr(transparent)]
+pub struct IovIter {
+    inner: Opaque<bindings::iov_iter>,
+}
+
+impl IovIter {
+    /// Creates a reference from a raw pointer.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must be live and exclusively ours for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::iov_iter) -> &'a mut Self {
+        // SAFETY: Transparent wrapper; validity per the caller.
+        unsafe { &mut *ptr.cast::<Self>() }
+    }
+
+    /// The raw iterator.
+    pub(crate) fn as_raw(&self) -> *mut bindings::iov_iter {
+        self.inner.get()
+    }
+
+    /// Bytes left to transfer.
+    pub fn count(&self) -> usize {
+        // SAFETY: By the type invariant the iterator is live.
+        unsafe { bindings::ext2rs_iov_iter_count(self.as_raw()) }
+    }
+}
+
 /// The file operations a filesystem implements (`file_operations`).
 #[vtable]
 pub trait Operations {
@@ -111,6 +254,25 @@ pub trait Operations {
     fn iterate_shared(_file: &File<Self::FileSystem>, _emitter: &mut DirEmitter<'_>) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
+
+    /// Reads from the file position (`read(2)`), direct or buffered.
+    fn read_iter(_iocb: &mut Kiocb<Self::FileSystem>, _to: &mut IovIter) -> Result<usize> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Writes at the file position (`write(2)`), direct or buffered.
+    fn write_iter(_iocb: &mut Kiocb<Self::FileSystem>, _from: &mut IovIter) -> Result<usize> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Makes the byte range `[start, end]` and the metadata needed to read
+    /// it back durable (`fsync(2)`); `datasync` skips metadata not needed.
+    fn fsync(_file: &File<Self::FileSystem>, _start: i64, _end: i64, _datasync: bool) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// The page-fault operations of mappings of the file (`mmap(2)`).
+    const VM_OPS: Option<&'static crate::vfs::mm::VmOps<Self::FileSystem>> = None;
 }
 
 /// A `file_operations` table for filesystem type `T`.
@@ -127,9 +289,33 @@ impl<T: FileSystem> Ops<T> {
         Self(
             bindings::file_operations {
                 llseek: Self::llseek_op::<U>(),
-                read_iter: Some(bindings::generic_file_read_iter),
-                mmap_prepare: Some(bindings::generic_file_mmap_prepare),
+                open: Some(bindings::ext2rs_file_open),
+                read_iter: if U::HAS_READ_ITER {
+                    Some(Self::read_iter::<U>)
+                } else {
+                    Some(bindings::generic_file_read_iter)
+                },
+                write_iter: if U::HAS_WRITE_ITER {
+                    Some(Self::write_iter::<U>)
+                } else {
+                    None
+                },
+                fsync: if U::HAS_FSYNC {
+                    Some(Self::fsync::<U>)
+                } else {
+                    None
+                },
+                mmap_prepare: if U::VM_OPS.is_some() {
+                    Some(Self::mmap_prepare::<U>)
+                } else {
+                    Some(bindings::generic_file_readonly_mmap_prepare)
+                },
                 splice_read: Some(bindings::filemap_splice_read),
+                splice_write: if U::HAS_WRITE_ITER {
+                    Some(bindings::iter_file_splice_write)
+                } else {
+                    None
+                },
                 ..pin_init::zeroed()
             },
             PhantomData,
@@ -203,5 +389,75 @@ impl<T: FileSystem> Ops<T> {
             U::iterate_shared(file, &mut DirEmitter { ctx })?;
             Ok(0)
         })
+    }
+
+    /// `file_operations::read_iter`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS with a live request on a file of type `T` and a
+    /// live iterator, both ours for the call.
+    unsafe extern "C" fn read_iter<U: Operations<FileSystem = T>>(
+        iocb: *mut bindings::kiocb,
+        to: *mut bindings::iov_iter,
+    ) -> isize {
+        // SAFETY: Per the safety contract.
+        let (iocb, to) = unsafe { (Kiocb::from_raw(iocb), IovIter::from_raw(to)) };
+        match U::read_iter(iocb, to) {
+            Ok(n) => isize::try_from(n).unwrap_or(isize::MAX),
+            Err(e) => e.to_errno() as isize,
+        }
+    }
+
+    /// `file_operations::write_iter`.
+    ///
+    /// # Safety
+    ///
+    /// As for `read_iter`.
+    unsafe extern "C" fn write_iter<U: Operations<FileSystem = T>>(
+        iocb: *mut bindings::kiocb,
+        from: *mut bindings::iov_iter,
+    ) -> isize {
+        // SAFETY: Per the safety contract.
+        let (iocb, from) = unsafe { (Kiocb::from_raw(iocb), IovIter::from_raw(from)) };
+        match U::write_iter(iocb, from) {
+            Ok(n) => isize::try_from(n).unwrap_or(isize::MAX),
+            Err(e) => e.to_errno() as isize,
+        }
+    }
+
+    /// `file_operations::fsync`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS with a live file of type `T`.
+    unsafe extern "C" fn fsync<U: Operations<FileSystem = T>>(
+        file: *mut bindings::file,
+        start: i64,
+        end: i64,
+        datasync: c_int,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: The file is live for the call.
+            let file = unsafe { File::from_raw(file) };
+            U::fsync(file, start, end, datasync != 0)?;
+            Ok(0)
+        })
+    }
+
+    /// `file_operations::mmap_prepare`: installs `U::VM_OPS`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the mm with a live descriptor of a mapping being set up.
+    unsafe extern "C" fn mmap_prepare<U: Operations<FileSystem = T>>(
+        desc: *mut bindings::vm_area_desc,
+    ) -> c_int {
+        let Some(ops) = U::VM_OPS else {
+            return EINVAL.to_errno();
+        };
+        // SAFETY: The descriptor is live; the table is `'static`.
+        unsafe { bindings::ext2rs_mmap_prepare(desc, ops.as_raw()) };
+        0
     }
 }

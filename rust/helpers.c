@@ -195,6 +195,18 @@ void ext2rs_invalidate_unlock_shared(struct inode *inode)
 	filemap_invalidate_unlock_shared(inode->i_mapping);
 }
 
+/* Regular files: generic_file_open, and direct I/O allowed. */
+int ext2rs_file_open(struct inode *inode, struct file *file)
+{
+	file->f_mode |= FMODE_CAN_ODIRECT;
+	return generic_file_open(inode, file);
+}
+
+size_t ext2rs_iov_iter_count(const struct iov_iter *iter)
+{
+	return iov_iter_count(iter);
+}
+
 ssize_t ext2rs_generic_write_sync(struct kiocb *iocb, ssize_t count)
 {
 	return generic_write_sync(iocb, count);
@@ -240,14 +252,20 @@ void ext2rs_mmap_prepare(struct vm_area_desc *desc,
 /*
  * Writeback maps each dirty range with the filesystem's own iomap_begin
  * (no IOMAP_WRITE: nothing is allocated here, blocks were allocated when
- * the folio was dirtied), as exfat_writeback_range does. The ops travel in
- * wb_ctx.
+ * the folio was dirtied), as exfat_writeback_range does. The ops travel
+ * beside the context (wb_ctx belongs to iomap's ioend code).
  */
+struct ext2rs_writepage_ctx {
+	struct iomap_writepage_ctx ctx;
+	const struct iomap_ops *ops;
+};
+
 static ssize_t ext2rs_writeback_range(struct iomap_writepage_ctx *wpc,
 				      struct folio *folio, u64 offset,
 				      unsigned int len, u64 end_pos)
 {
-	const struct iomap_ops *ops = wpc->wb_ctx;
+	const struct iomap_ops *ops =
+		container_of(wpc, struct ext2rs_writepage_ctx, ctx)->ops;
 
 	if (offset < wpc->iomap.offset ||
 	    offset >= wpc->iomap.offset + wpc->iomap.length) {
@@ -270,14 +288,16 @@ int ext2rs_iomap_writepages(struct address_space *mapping,
 			    struct writeback_control *wbc,
 			    const struct iomap_ops *ops)
 {
-	struct iomap_writepage_ctx wpc = {
-		.inode		= mapping->host,
-		.wbc		= wbc,
-		.ops		= &ext2rs_writeback_ops,
-		.wb_ctx		= (void *)ops,
+	struct ext2rs_writepage_ctx wpc = {
+		.ctx = {
+			.inode		= mapping->host,
+			.wbc		= wbc,
+			.ops		= &ext2rs_writeback_ops,
+		},
+		.ops = ops,
 	};
 
-	return iomap_writepages(&wpc);
+	return iomap_writepages(&wpc.ctx);
 }
 
 const unsigned char *ext2rs_dentry_name(const struct dentry *dentry,

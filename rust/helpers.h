@@ -60,6 +60,8 @@ void ext2rs_invalidate_lock_shared(struct inode *inode);
 void ext2rs_invalidate_unlock_shared(struct inode *inode);
 
 /* Files, page faults and writeback. */
+int ext2rs_file_open(struct inode *inode, struct file *file);
+size_t ext2rs_iov_iter_count(const struct iov_iter *iter);
 ssize_t ext2rs_generic_write_sync(struct kiocb *iocb, ssize_t count);
 void ext2rs_file_accessed(struct file *file);
 void ext2rs_sb_start_pagefault(struct super_block *sb);

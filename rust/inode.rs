@@ -225,6 +225,12 @@ impl<T: FileSystem> INode<T> {
         }
     }
 
+    /// Writes the inode if it is dirty and waits (`sync_inode_metadata`).
+    pub fn sync_metadata(&self) -> Result {
+        // SAFETY: The inode is live.
+        kernel::error::to_result(unsafe { bindings::sync_inode_metadata(self.as_raw(), 1) })
+    }
+
     /// Waits for direct I/O in flight (`inode_dio_wait`).
     pub fn dio_wait(&self) {
         // SAFETY: The inode is live.
@@ -694,6 +700,12 @@ pub trait Operations {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
+    /// Changes attributes (`chmod`, `chown`, `utimes`, `truncate`); the
+    /// request passed `setattr_prepare` already.
+    fn setattr(_inode: &INode<Self::FileSystem>, _attr: &SetAttr<'_>) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
     /// Reports the file's extents (`FS_IOC_FIEMAP`).
     fn fiemap(
         _inode: &INode<Self::FileSystem>,
@@ -702,6 +714,27 @@ pub trait Operations {
         _len: u64,
     ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// An attribute change being applied (`struct iattr` and the mount's id
+/// mapping).
+pub struct SetAttr<'a> {
+    idmap: *mut bindings::mnt_idmap,
+    attr: &'a bindings::iattr,
+}
+
+impl SetAttr<'_> {
+    /// The new size, if the size changes (`ATTR_SIZE`).
+    pub fn size(&self) -> Option<i64> {
+        // CAST: ATTR_SIZE is a small flag.
+        (self.attr.ia_valid & bindings::ATTR_SIZE != 0).then_some(self.attr.ia_size)
+    }
+
+    /// Copies the other changed attributes into the inode (`setattr_copy`).
+    pub fn copy<T: FileSystem>(&self, inode: &INode<T>) {
+        // SAFETY: The inode is live and the caller holds its `i_rwsem` (setattr).
+        unsafe { bindings::setattr_copy(self.idmap, inode.as_raw(), self.attr) };
     }
 }
 
@@ -724,6 +757,11 @@ impl<T: FileSystem> Ops<T> {
                 },
                 fiemap: if U::HAS_FIEMAP {
                     Some(Self::fiemap::<U>)
+                } else {
+                    None
+                },
+                setattr: if U::HAS_SETATTR {
+                    Some(Self::setattr::<U>)
                 } else {
                     None
                 },
@@ -777,6 +815,29 @@ impl<T: FileSystem> Ops<T> {
                 )
             };
             U::fiemap(inode, info, start, len)?;
+            Ok(0)
+        })
+    }
+
+    /// `inode_operations::setattr`: checks the request (`setattr_prepare`)
+    /// and hands it to `U`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS (`notify_change`) with a live dentry of an inode of
+    /// type `T` whose `i_rwsem` is held, and a live request.
+    unsafe extern "C" fn setattr<U: Operations<FileSystem = T>>(
+        idmap: *mut bindings::mnt_idmap,
+        dentry: *mut bindings::dentry,
+        attr: *mut bindings::iattr,
+    ) -> kernel::ffi::c_int {
+        kernel::error::from_result(|| {
+            // SAFETY: Per the safety contract all three are live.
+            kernel::error::to_result(unsafe { bindings::setattr_prepare(idmap, dentry, attr) })?;
+            // SAFETY: The dentry is positive (it names the inode being changed) and the
+            // request is ours to read for the call.
+            let (inode, attr) = unsafe { (INode::<T>::from_raw((*dentry).d_inode), &*attr) };
+            U::setattr(inode, &SetAttr { idmap, attr })?;
             Ok(0)
         })
     }

@@ -9,15 +9,22 @@
 //! fiemap (and later writes, writeback, direct I/O and page faults) with it.
 
 use crate::vfs::address_space::Readahead;
+use crate::vfs::address_space::Writeback;
 use crate::vfs::bindings;
 use crate::vfs::errno;
+use crate::vfs::file::from_ssize;
+use crate::vfs::file::IovIter;
+use crate::vfs::file::Kiocb;
 use crate::vfs::folio::LockedFolio;
 use crate::vfs::fs::FileSystem;
 use crate::vfs::inode::INode;
+use crate::vfs::mm::VmFault;
+use crate::vfs::mm::VmFaultT;
 use crate::vfs::sb::SuperBlock;
 use core::marker::PhantomData;
 use kernel::build_error;
 use kernel::error::from_result;
+use kernel::error::to_result;
 use kernel::error::VTABLE_DEFAULT_ERROR;
 use kernel::ffi::c_int;
 use kernel::ffi::c_uint;
@@ -235,6 +242,160 @@ pub fn readahead<U: Operations>(rac: &Readahead) {
     unsafe { bindings::ext2rs_iomap_bio_readahead(rac.as_raw(), Tables::<U>::ops()) };
 }
 
+/// Writes through the page cache (`iomap_file_buffered_write`): blocks
+/// are mapped (and allocated) with `U`, folios dirtied, `i_size` grown.
+/// The caller holds `i_rwsem` and has done the write checks.
+pub fn file_buffered_write<U: Operations>(
+    iocb: &mut Kiocb<U::FileSystem>,
+    from: &mut IovIter,
+) -> Result<usize> {
+    // SAFETY: Both are live and ours; iomap does the rest under the caller's locks.
+    from_ssize(unsafe {
+        bindings::iomap_file_buffered_write(
+            iocb.as_raw(),
+            from.as_raw(),
+            Tables::<U>::ops(),
+            core::ptr::null(),
+            core::ptr::null_mut(),
+        )
+    })
+}
+
+/// Zeroes `len` bytes from `pos` through the page cache
+/// (`iomap_zero_range`); holes are left alone.
+pub fn zero_range<U: Operations>(inode: &INode<U::FileSystem>, pos: i64, len: i64) -> Result {
+    // SAFETY: The inode is live; callers hold `i_rwsem`.
+    to_result(unsafe {
+        bindings::iomap_zero_range(
+            inode.as_raw(),
+            pos,
+            len,
+            core::ptr::null_mut(),
+            Tables::<U>::ops(),
+            core::ptr::null(),
+            core::ptr::null_mut(),
+        )
+    })
+}
+
+/// Zeroes the block straddling `pos` from `pos` to its end
+/// (`iomap_truncate_page`).
+pub fn truncate_page<U: Operations>(inode: &INode<U::FileSystem>, pos: i64) -> Result {
+    // SAFETY: The inode is live; callers hold `i_rwsem` and the invalidate lock.
+    to_result(unsafe {
+        bindings::iomap_truncate_page(
+            inode.as_raw(),
+            pos,
+            core::ptr::null_mut(),
+            Tables::<U>::ops(),
+            core::ptr::null(),
+            core::ptr::null_mut(),
+        )
+    })
+}
+
+/// Handles a write fault on a mapped folio (`iomap_page_mkwrite`): maps
+/// (allocating) every block of the folio up to EOF with `IOMAP_WRITE |
+/// IOMAP_FAULT`, then dirties the folio. Allocation failures become
+/// `SIGBUS`.
+pub fn page_mkwrite<U: Operations>(vmf: &VmFault<U::FileSystem>) -> VmFaultT {
+    // SAFETY: The fault is live; the caller holds the invalidate lock shared and is
+    // inside `sb_start_pagefault`.
+    unsafe { bindings::iomap_page_mkwrite(vmf.as_raw(), Tables::<U>::ops(), core::ptr::null_mut()) }
+}
+
+/// Writes back dirty folios of `mapping` (`iomap_writepages`), mapping
+/// them with `U::begin` without `IOMAP_WRITE` (nothing is allocated at
+/// writeback).
+pub fn writepages<U: Operations>(wb: &Writeback) -> Result {
+    // SAFETY: Both are live for the `writepages` call.
+    to_result(unsafe { bindings::ext2rs_iomap_writepages(wb.mapping, wb.wbc, Tables::<U>::ops()) })
+}
+
+/// What direct I/O calls back when it completes.
+#[vtable]
+pub trait DioOperations {
+    /// The filesystem type these operations belong to.
+    type FileSystem: FileSystem;
+
+    /// `size` bytes were transferred from the request's position with
+    /// result `error` (0 or a negative errno).
+    fn end_io(iocb: &Kiocb<Self::FileSystem>, size: isize, error: i32, flags: u32) -> Result;
+}
+
+/// The `iomap_dio_ops` table of `D`.
+struct DioTables<D: DioOperations>(PhantomData<D>);
+
+impl<D: DioOperations> DioTables<D> {
+    const OPS: bindings::iomap_dio_ops = bindings::iomap_dio_ops {
+        end_io: Some(Self::end_io),
+        ..pin_init::zeroed()
+    };
+
+    /// `iomap_dio_ops::end_io`.
+    ///
+    /// # Safety
+    ///
+    /// Called by iomap with the live request of a direct I/O of a file of
+    /// the filesystem type.
+    unsafe extern "C" fn end_io(
+        iocb: *mut bindings::kiocb,
+        size: isize,
+        error: c_int,
+        flags: c_uint,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: Per the safety contract.
+            let iocb = unsafe { Kiocb::from_raw(iocb) };
+            D::end_io(iocb, size, error, flags)?;
+            Ok(0)
+        })
+    }
+}
+
+/// `iomap_dio_rw` flag: wait for completion even for an async request.
+pub const IOMAP_DIO_FORCE_WAIT: u32 = bindings::IOMAP_DIO_FORCE_WAIT;
+
+/// Direct I/O (`iomap_dio_rw`) through `U`'s mappings, completing with
+/// `D`. `-ENOTBLK` asks the caller to fall back to buffered I/O.
+pub fn dio_rw<U: Operations, D: DioOperations<FileSystem = U::FileSystem>>(
+    iocb: &mut Kiocb<U::FileSystem>,
+    iter: &mut IovIter,
+    dio_flags: u32,
+) -> Result<usize> {
+    // SAFETY: Both are live and ours; the caller holds `i_rwsem` as iomap requires.
+    from_ssize(unsafe {
+        bindings::iomap_dio_rw(
+            iocb.as_raw(),
+            iter.as_raw(),
+            Tables::<U>::ops(),
+            &DioTables::<D>::OPS,
+            dio_flags,
+            core::ptr::null_mut(),
+            0,
+        )
+    })
+}
+
+/// Direct I/O without a completion callback (reads).
+pub fn dio_read<U: Operations>(
+    iocb: &mut Kiocb<U::FileSystem>,
+    iter: &mut IovIter,
+) -> Result<usize> {
+    // SAFETY: Both are live and ours; the caller holds `i_rwsem` shared.
+    from_ssize(unsafe {
+        bindings::iomap_dio_rw(
+            iocb.as_raw(),
+            iter.as_raw(),
+            Tables::<U>::ops(),
+            core::ptr::null(),
+            0,
+            core::ptr::null_mut(),
+            0,
+        )
+    })
+}
+
 /// The first hole at or after `offset` (`iomap_seek_hole`).
 pub fn seek_hole<U: Operations>(inode: &INode<U::FileSystem>, offset: i64) -> Result<i64> {
     // SAFETY: The inode is live.
@@ -281,7 +442,7 @@ pub fn fiemap<U: Operations>(
     len: u64,
 ) -> Result {
     // SAFETY: The inode is live and `info` is exclusively ours.
-    kernel::error::to_result(unsafe {
+    to_result(unsafe {
         bindings::iomap_fiemap(
             inode.as_raw(),
             info.inner.get(),

@@ -19,6 +19,7 @@ pub mod folio;
 pub mod fs;
 pub mod inode;
 pub mod iomap;
+pub mod mm;
 pub mod param;
 pub mod sb;
 pub mod time;

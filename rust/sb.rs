@@ -120,6 +120,15 @@ impl<T: FileSystem, S: State> SuperBlock<T, S> {
         }
     }
 
+    /// Makes the filesystem read-only after an error (`errors=remount-ro`),
+    /// as ext2_error does: writes already under way finish, new ones fail
+    /// with `EROFS` at their permission checks.
+    pub fn force_rdonly(&self) {
+        // SAFETY: The superblock is live. Setting the flag bit without `s_umount` is what
+        // ext2 and ext4 do on errors; readers test single bits of the word.
+        unsafe { (*self.as_raw()).s_flags |= SB_RDONLY_FLAG };
+    }
+
     /// Reads block `block` of the device (`sb_bread`) in units of the
     /// current block size.
     pub fn bread(&self, block: u64) -> Result<BufferHead> {
@@ -150,6 +159,14 @@ impl<T: FileSystem, S: State> SuperBlock<T, S> {
         unsafe {
             bindings::clean_bdev_aliases(bindings::ext2rs_sb_bdev(self.as_raw()), block, count)
         };
+    }
+
+    /// Flushes the device's volatile write cache (`blkdev_issue_flush`).
+    pub fn issue_flush(&self) -> Result {
+        // SAFETY: The superblock is live and has a block device.
+        kernel::error::to_result(unsafe {
+            bindings::blkdev_issue_flush(bindings::ext2rs_sb_bdev(self.as_raw()).cast())
+        })
     }
 
     /// Writes every dirty buffer of the device and waits (`sync_blockdev`).
