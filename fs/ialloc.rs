@@ -75,7 +75,6 @@ fn find_group_other(sb: &SuperBlock<Ext2Fs>, parent: u32) -> Result<Option<u32>>
     Ok(None)
 }
 
-#[expect(dead_code, reason = "the namespace operations land next")]
 /// Allocates an inode number for a new inode in directory `dir_ino`
 /// (`ext2_new_inode`, bitmap part): marks it used and counts it (and the
 /// directory, for `is_dir`). Returns `ENOSPC` when no inode is free.

@@ -10,8 +10,11 @@ use crate::format::inode as raw;
 use crate::format::inode::Inode;
 use crate::sb::Ext2Fs;
 use crate::vfs::errno;
+use crate::vfs::inode::Created;
 use crate::vfs::inode::Get;
 use crate::vfs::inode::INode;
+use crate::vfs::inode::MntIdmap;
+use crate::vfs::inode::New;
 use crate::vfs::inode::Params;
 use crate::vfs::inode::Type;
 use crate::vfs::sb::SuperBlock;
@@ -69,7 +72,7 @@ impl InodeInfo {
     }
 
     /// The target of a fast symlink.
-    fn fast_link(&self) -> &CStr {
+    pub(crate) fn fast_link(&self) -> &CStr {
         // The buffer always ends with a NUL (the target is at most 60 bytes).
         CStr::from_bytes_until_nul(&self.link).unwrap_or(c"")
     }
@@ -100,6 +103,84 @@ pub(crate) fn iget(sb: &SuperBlock<Ext2Fs>, ino: u32) -> Result<ARef<INode<Ext2F
             new.init(typ, &params, InodeInfo::new(disk, fast_link_len))
         }
     }
+}
+
+/// What a new inode holds from the start, besides its mode.
+pub(crate) enum Init<'a> {
+    /// Nothing: a regular file, a directory (whose first block the caller
+    /// adds), a FIFO or a socket.
+    Empty,
+    /// A character or block device with this `dev_t`.
+    Device(u32),
+    /// A fast symlink to this target (shorter than `i_block`'s 60 bytes).
+    FastSymlink(&'a [u8]),
+    /// A symlink whose target the caller writes into its first block.
+    SlowSymlink,
+}
+
+/// Creates an inode of `mode` for a new file in `dir` (`ext2_new_inode`):
+/// allocates its number, sets its on-disk fields (the directory's
+/// inheritable flags, no blocks, the device number or fast symlink
+/// target) and its VFS part, and marks it dirty. Dropping the returned
+/// inode before publishing it frees everything again (see [`Created`]).
+pub(crate) fn new_inode(
+    idmap: &MntIdmap,
+    dir: &INode<Ext2Fs>,
+    mode: u16,
+    init: Init<'_>,
+) -> Result<Created<Ext2Fs>> {
+    let sb = dir.super_block();
+    let is_dir = raw::s_isdir(mode);
+    let disk = new_disk_inode(dir, mode, &init);
+    // Decide the type before taking an inode number, so that nothing after
+    // the allocation fails but what releases the number again.
+    let (typ, fast_link_len) = match init {
+        Init::FastSymlink(target) => (Type::FastSymlink(InodeInfo::fast_link), Some(target.len())),
+        Init::SlowSymlink => (Type::Symlink(file::AOPS), None),
+        Init::Empty | Init::Device(_) => inode_type(sb, 0, &disk)?,
+    };
+    let ino = crate::ialloc::new_inode(sb, dir.ino(), is_dir)?;
+    let new = match New::create(dir, idmap, u64::from(ino), mode) {
+        Ok(new) => new,
+        Err(e) if e == EBUSY => {
+            return Err(crate::report(
+                sb,
+                u64::from(ino),
+                format_args!("inode number already in use"),
+            ))
+        }
+        Err(e) => {
+            crate::ialloc::free_inode(sb, ino, is_dir)?;
+            return Err(e);
+        }
+    };
+    let inode = new.init_created(typ, InodeInfo::new(disk, fast_link_len))?;
+    inode.mark_dirty();
+    Ok(inode)
+}
+
+/// The on-disk fields of a new inode that the VFS inode does not hold.
+fn new_disk_inode(dir: &INode<Ext2Fs>, mode: u16, init: &Init<'_>) -> Inode {
+    let dir_flags = dir.data().disk.lock().raw.i_flags;
+    let mut disk = Inode {
+        i_mode: mode,
+        i_flags: raw::mask_flags(mode, dir_flags & raw::EXT2_FL_INHERITED),
+        ..Inode::default()
+    };
+    match *init {
+        Init::Device(rdev) => disk.set_rdev(rdev),
+        Init::FastSymlink(target) => {
+            for (word, chunk) in disk.i_block.iter_mut().zip(target.chunks(4)) {
+                let mut bytes = [0u8; 4];
+                for (dst, src) in bytes.iter_mut().zip(chunk) {
+                    *dst = *src;
+                }
+                *word = u32::from_le_bytes(bytes);
+            }
+        }
+        Init::Empty | Init::SlowSymlink => {}
+    }
+    disk
 }
 
 /// An on-disk timestamp: seconds as a signed 32-bit number, so times

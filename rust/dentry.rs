@@ -7,12 +7,13 @@
 use crate::vfs::bindings;
 use kernel::types::Opaque;
 
-/// A dentry being looked up.
+/// A dentry being looked up, created, linked, removed or renamed.
 ///
 /// # Invariants
 ///
 /// `inner` is a live dentry whose name does not change while borrowed (the
-/// VFS holds the parent's `i_rwsem` during lookup).
+/// VFS holds the parent's `i_rwsem` during lookup and every namespace
+/// change, and `lock_rename` for both parents of a rename).
 #[repr(transparent)]
 pub struct DEntry {
     inner: Opaque<bindings::dentry>,
@@ -27,6 +28,11 @@ impl DEntry {
     pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::dentry) -> &'a Self {
         // SAFETY: Transparent wrapper; validity is guaranteed by the caller.
         unsafe { &*ptr.cast::<Self>() }
+    }
+
+    /// The raw `struct dentry`.
+    pub(crate) fn as_raw(&self) -> *mut bindings::dentry {
+        self.inner.get()
     }
 
     /// The name (one path component, no NUL).

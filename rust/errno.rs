@@ -34,6 +34,11 @@ pub fn enametoolong() -> Error {
     from_positive(bindings::ENAMETOOLONG)
 }
 
+/// `-ENOTEMPTY`: a directory to remove or replace still has entries.
+pub fn enotempty() -> Error {
+    from_positive(bindings::ENOTEMPTY)
+}
+
 /// Converts the `loff_t` result of a C function (an offset, or a negative
 /// errno) to a result.
 pub(crate) fn from_loff(ret: i64) -> Result<i64> {

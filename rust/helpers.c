@@ -324,3 +324,13 @@ void ext2rs_iomap_bio_readahead(struct readahead_control *rac,
 {
 	iomap_bio_readahead(rac, ops);
 }
+
+bool ext2rs_is_dirsync(const struct inode *inode)
+{
+	return IS_DIRSYNC(inode);
+}
+
+int ext2rs_finish_open_simple(struct file *file)
+{
+	return finish_open_simple(file, 0);
+}

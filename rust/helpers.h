@@ -87,4 +87,8 @@ void ext2rs_iomap_bio_read_folio(struct folio *folio,
 void ext2rs_iomap_bio_readahead(struct readahead_control *rac,
 				const struct iomap_ops *ops);
 
+/* Namespace changes: new inodes, O_TMPFILE, directory sync. */
+bool ext2rs_is_dirsync(const struct inode *inode);
+int ext2rs_finish_open_simple(struct file *file);
+
 #endif /* EXT2RS_HELPERS_H */

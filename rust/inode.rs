@@ -21,6 +21,7 @@ use core::mem::MaybeUninit;
 use core::ptr::NonNull;
 use kernel::build_error;
 use kernel::error::VTABLE_DEFAULT_ERROR;
+use kernel::ffi::c_int;
 use kernel::ffi::c_uint;
 use kernel::ffi::c_void;
 use kernel::prelude::*;
@@ -32,9 +33,10 @@ use kernel::types::Opaque;
 ///
 /// # Invariants
 ///
-/// `inner` is a live, initialised (not `I_NEW`) inode of type `T`, embedded
-/// in an [`INodeWithData<T>`] whose `data` is initialised; it is reference
-/// counted with `ihold`/`iput`.
+/// `inner` is a live inode of type `T`, embedded in an [`INodeWithData<T>`]
+/// whose `data` is initialised; it is reference counted with `ihold`/`iput`.
+/// It is not `I_NEW`, except while a [`Created`] that owns it is being
+/// finished by the filesystem that creates it.
 #[repr(transparent)]
 pub struct INode<T: FileSystem> {
     inner: Opaque<bindings::inode>,
@@ -235,6 +237,61 @@ impl<T: FileSystem> INode<T> {
     pub fn dio_wait(&self) {
         // SAFETY: The inode is live.
         unsafe { bindings::inode_dio_wait(self.as_raw()) };
+    }
+}
+
+/// Link counts, times and flags changed by namespace operations, whose
+/// callers hold the `i_rwsem` of the directories (and of the inodes whose
+/// links change), as the VFS takes them.
+impl<T: FileSystem> INode<T> {
+    /// Sets the link count (`set_nlink`).
+    pub fn set_nlink(&self, nlink: u32) {
+        // SAFETY: The inode is live; the VFS serialises link count changes by `i_rwsem`.
+        unsafe { bindings::set_nlink(self.as_raw(), nlink) };
+    }
+
+    /// Adds a link (`inc_nlink`; from 0 for an `O_TMPFILE` inode being linked).
+    pub fn inc_nlink(&self) {
+        // SAFETY: As for `set_nlink`.
+        unsafe { bindings::inc_nlink(self.as_raw()) };
+    }
+
+    /// Drops a link (`drop_nlink`); the count must not be zero.
+    pub fn drop_nlink(&self) {
+        if self.nlink() == 0 {
+            return;
+        }
+        // SAFETY: As for `set_nlink`; the count is not zero, which `drop_nlink` warns about.
+        unsafe { bindings::drop_nlink(self.as_raw()) };
+    }
+
+    /// Drops all links (`clear_nlink`).
+    pub fn clear_nlink(&self) {
+        // SAFETY: As for `set_nlink`.
+        unsafe { bindings::clear_nlink(self.as_raw()) };
+    }
+
+    /// Sets the change time to now (`inode_set_ctime_current`).
+    pub fn touch_ctime(&self) {
+        // SAFETY: The inode is live.
+        unsafe { bindings::inode_set_ctime_current(self.as_raw()) };
+    }
+
+    /// Whether changes to this directory must reach the disk before the
+    /// operation returns (`IS_DIRSYNC`: `-o sync`, `-o dirsync`, or the
+    /// inode's sync flags).
+    pub fn is_dirsync(&self) -> bool {
+        // SAFETY: The inode is live; the macro reads flags.
+        unsafe { bindings::ext2rs_is_dirsync(self.as_raw()) }
+    }
+
+    /// Attaches this inode to the negative `dentry` (`d_instantiate`): for a
+    /// new link to an existing inode. The reference moves to the dentry.
+    pub fn instantiate(this: ARef<Self>, dentry: &DEntry) {
+        let ptr = ARef::into_raw(this).as_ptr().cast::<bindings::inode>();
+        // SAFETY: The dentry is live and negative (the VFS checked), its parent locked; our
+        // reference is handed over to it.
+        unsafe { bindings::d_instantiate(dentry.as_raw(), ptr) };
     }
 }
 
@@ -464,10 +521,23 @@ impl<T: FileSystem> New<T> {
     where
         Error: From<E>,
     {
-        let ptr = self.inode.as_ptr();
+        self.attach(data)?;
+        // SAFETY: By the type invariant the inode is new and ours; its data is attached.
+        unsafe {
+            self.set_params(params);
+            self.set_type(typ, params.mode);
+        }
+        Ok(self.into_created().unlock())
+    }
+
+    /// Attaches `data` to the inode.
+    fn attach<E>(&self, data: impl PinInit<T::INodeData, E>) -> Result
+    where
+        Error: From<E>,
+    {
         // SAFETY: By the type invariant the inode is new, so it is ours to initialise;
         // it sits in an `INodeWithData<T>` allocated by `alloc_inode`.
-        let outer = unsafe { INodeWithData::<T>::from_inode(ptr) };
+        let outer = unsafe { INodeWithData::<T>::from_inode(self.inode.as_ptr()) };
         // SAFETY: The data slot is uninitialised (`data_init` is false) and pinned in
         // the slab object; on error it stays uninitialised and `drop` fails the inode.
         unsafe {
@@ -475,17 +545,20 @@ impl<T: FileSystem> New<T> {
                 .map_err(Error::from)?
         };
         // SAFETY: As above, the inode is ours; `data_init` records the initialisation for
-        // `free_inode`.
-        unsafe {
-            (*outer).data_init = true;
-            self.set_params(params);
-            self.set_type(typ, params.mode);
-            bindings::unlock_new_inode(ptr);
-        }
+        // `free_inode` and `evict_inode`.
+        unsafe { (*outer).data_init = true };
+        Ok(())
+    }
+
+    /// Hands the inode, data attached, to a [`Created`].
+    fn into_created(self) -> Created<T> {
         let this = ManuallyDrop::new(self);
-        // SAFETY: The inode is initialised now; our reference moves into the `ARef`
-        // (`ManuallyDrop` keeps `drop` from failing the inode).
-        Ok(unsafe { ARef::from_raw(this.inode.cast::<INode<T>>()) })
+        // INVARIANT: The inode is still `I_NEW`, its data is attached (callers call
+        // `attach` first), and our reference moves over (`ManuallyDrop` keeps `drop`
+        // from failing the inode).
+        Created {
+            inode: this.inode.cast::<INode<T>>(),
+        }
     }
 
     /// Copies the attributes into the VFS inode.
@@ -571,6 +644,215 @@ impl<T: FileSystem> Drop for New<T> {
         // marks it bad, unlocks it and drops our reference.
         unsafe { bindings::iget_failed(self.inode.as_ptr()) };
     }
+}
+
+/// Creating inodes: the VFS side of `ext2_new_inode` and of the
+/// `d_instantiate_new` / `discard_new_inode` endings of fs/ext2/namei.c.
+impl<T: FileSystem> New<T> {
+    /// A new inode numbered `ino` for a file being created in `dir`: owner
+    /// and mode from the caller's credentials and from `dir`
+    /// (`inode_init_owner`: a setgid directory passes on its group and, to
+    /// directories, its setgid bit), times now, a random generation, and
+    /// hashed and locked (`insert_inode_locked`), so a lookup of `ino` waits
+    /// until the creator is done.
+    ///
+    /// Fails with `ENOMEM`, or with `EBUSY` when an inode `ino` is already in
+    /// the inode cache: the bitmap handed out a number in use, which is
+    /// corruption for the caller to report (the number is not freed).
+    pub fn create(dir: &INode<T>, idmap: &MntIdmap, ino: u64, mode: u16) -> Result<Self> {
+        // SAFETY: `dir` is live, so its superblock is.
+        let ptr = unsafe { bindings::new_inode((*dir.as_raw()).i_sb) };
+        let ptr = NonNull::new(ptr).ok_or(ENOMEM)?;
+        let raw = ptr.as_ptr();
+        // SAFETY: `new_inode` returned an unhashed inode whose only reference is ours, so
+        // nobody else sees these stores; `idmap` and `dir` are live.
+        unsafe {
+            (*raw).i_ino = ino;
+            bindings::inode_init_owner(idmap.as_raw(), raw, dir.as_raw(), mode);
+            bindings::simple_inode_init_ts(raw);
+            (*raw).i_generation = bindings::get_random_u32();
+        }
+        // SAFETY: As above.
+        if unsafe { bindings::insert_inode_locked(raw) } < 0 {
+            // SAFETY: The inode is neither hashed nor `I_NEW` and has no data attached, so
+            // marked bad it is only cleared when our reference goes.
+            unsafe {
+                bindings::make_bad_inode(raw);
+                bindings::iput(raw);
+            }
+            return Err(EBUSY);
+        }
+        // SAFETY: `insert_inode_locked` made the inode `I_NEW`; it comes from this
+        // superblock's `alloc_inode::<T>`, which cleared `data_init`; our reference moves.
+        Ok(unsafe { Self::from_raw(ptr) })
+    }
+
+    /// Attaches `data` to an inode made by [`New::create`] and sets the
+    /// operations of `typ`; the caller finishes it through the [`Created`].
+    /// (If `data` fails to initialise, the inode is failed as in `iget` and
+    /// its number stays allocated: give it data that cannot fail.)
+    pub fn init_created<E>(
+        self,
+        typ: Type<T>,
+        data: impl PinInit<T::INodeData, E>,
+    ) -> Result<Created<T>>
+    where
+        Error: From<E>,
+    {
+        // SAFETY: By the type invariant the inode is live and ours; `create` set the mode.
+        let mode = unsafe { (*self.inode.as_ptr()).i_mode };
+        self.attach(data)?;
+        // SAFETY: The inode is new and ours, with its data attached.
+        unsafe { self.set_type(typ, mode) };
+        Ok(self.into_created())
+    }
+}
+
+/// A new inode with its data and operations, still `I_NEW` so that no
+/// lookup by number sees it half made. It is published by
+/// [`Created::instantiate`], [`Created::tmpfile`] or [`Created::unlock`];
+/// dropped instead, it loses its links and is discarded
+/// (`discard_new_inode`), so that eviction frees what it holds (blocks,
+/// inode number), as the error paths of ext2's namei.c do.
+///
+/// # Invariants
+///
+/// `inode` is an `I_NEW` inode of type `T` with its data initialised, on
+/// which this object owns a reference.
+pub struct Created<T: FileSystem> {
+    inode: NonNull<INode<T>>,
+}
+
+impl<T: FileSystem> core::ops::Deref for Created<T> {
+    type Target = INode<T>;
+
+    fn deref(&self) -> &INode<T> {
+        // SAFETY: By the type invariant the inode is live with its data initialised, which
+        // `INode`'s invariant allows for an inode owned by a `Created`.
+        unsafe { self.inode.as_ref() }
+    }
+}
+
+impl<T: FileSystem> Created<T> {
+    /// Unlocks the inode for everyone (`unlock_new_inode`).
+    pub fn unlock(self) -> ARef<INode<T>> {
+        let this = ManuallyDrop::new(self);
+        // SAFETY: By the type invariant the inode is `I_NEW` and ready.
+        unsafe { bindings::unlock_new_inode(this.as_raw()) };
+        // SAFETY: The inode is initialised now; our reference moves into the `ARef`.
+        unsafe { ARef::from_raw(this.inode) }
+    }
+
+    /// Attaches the inode to the negative `dentry` it was created for and
+    /// unlocks it (`d_instantiate_new`).
+    pub fn instantiate(self, dentry: &DEntry) {
+        let this = ManuallyDrop::new(self);
+        // SAFETY: The dentry is live and negative (the VFS checked it under the parent's
+        // lock, which it holds); the inode is `I_NEW` and ready; our reference moves to
+        // the dentry.
+        unsafe { bindings::d_instantiate_new(dentry.as_raw(), this.as_raw()) };
+    }
+
+    /// Finishes an `O_TMPFILE` open: the inode (with one link, which this
+    /// drops) becomes the file's, unlinked (`d_tmpfile`), is unlocked, and
+    /// the file is opened (`finish_open_simple`).
+    pub fn tmpfile(self, file: &TmpFile) -> Result {
+        let this = ManuallyDrop::new(self);
+        // SAFETY: `file` is being opened with a negative dentry (`tmpfile`'s contract);
+        // the inode is `I_NEW`, ready and has one link; our reference moves to the dentry.
+        unsafe {
+            bindings::d_tmpfile(file.as_raw(), this.as_raw());
+            bindings::unlock_new_inode(this.as_raw());
+        }
+        // SAFETY: As above; the file's dentry is positive now.
+        kernel::error::to_result(unsafe { bindings::ext2rs_finish_open_simple(file.as_raw()) })
+    }
+}
+
+impl<T: FileSystem> Drop for Created<T> {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant the inode is `I_NEW` with data and our reference:
+        // with no links, `discard_new_inode` unlocks it and drops the reference, and
+        // eviction deletes it.
+        unsafe {
+            bindings::clear_nlink(self.as_raw());
+            bindings::discard_new_inode(self.as_raw());
+        }
+    }
+}
+
+/// The idmapping of the mount a namespace operation came through.
+///
+/// # Invariants
+///
+/// `inner` is a live `struct mnt_idmap`.
+#[repr(transparent)]
+pub struct MntIdmap {
+    inner: Opaque<bindings::mnt_idmap>,
+}
+
+impl MntIdmap {
+    /// Creates a reference from a raw pointer.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must be a live idmapping for `'a`.
+    unsafe fn from_raw<'a>(ptr: *mut bindings::mnt_idmap) -> &'a Self {
+        // SAFETY: Transparent wrapper; validity is guaranteed by the caller.
+        unsafe { &*ptr.cast::<Self>() }
+    }
+
+    fn as_raw(&self) -> *mut bindings::mnt_idmap {
+        self.inner.get()
+    }
+}
+
+/// The file an `O_TMPFILE` open is making (`inode_operations::tmpfile`).
+///
+/// # Invariants
+///
+/// `inner` is a `struct file` being opened, whose dentry is negative until
+/// [`Created::tmpfile`].
+#[repr(transparent)]
+pub struct TmpFile {
+    inner: Opaque<bindings::file>,
+}
+
+impl TmpFile {
+    /// Creates a reference from a raw pointer.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must be a file being opened by `tmpfile`, live for `'a`.
+    unsafe fn from_raw<'a>(ptr: *mut bindings::file) -> &'a Self {
+        // SAFETY: Transparent wrapper; validity is guaranteed by the caller.
+        unsafe { &*ptr.cast::<Self>() }
+    }
+
+    fn as_raw(&self) -> *mut bindings::file {
+        self.inner.get()
+    }
+}
+
+/// `rename` flag: fail if the target exists (checked by the VFS).
+pub const RENAME_NOREPLACE: u32 = bindings::RENAME_NOREPLACE;
+
+/// Both sides of a rename (`inode_operations::rename`).
+pub struct Rename<'a, T: FileSystem> {
+    /// The directory the entry leaves.
+    pub old_dir: &'a INode<T>,
+    /// The entry's dentry there.
+    pub old_dentry: &'a DEntry,
+    /// The inode being renamed.
+    pub old_inode: &'a INode<T>,
+    /// The directory the entry goes to (may be `old_dir`).
+    pub new_dir: &'a INode<T>,
+    /// The new name's dentry.
+    pub new_dentry: &'a DEntry,
+    /// The inode the new name replaces, if it exists.
+    pub new_inode: Option<&'a INode<T>>,
+    /// `RENAME_*` flags.
+    pub flags: u32,
 }
 
 /// The slab cache for the inodes of filesystem type `T`.
@@ -715,6 +997,91 @@ pub trait Operations {
     ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
+
+    /// Creates a regular file for the negative `dentry` in `dir`.
+    fn create(
+        _idmap: &MntIdmap,
+        _dir: &INode<Self::FileSystem>,
+        _dentry: &DEntry,
+        _mode: u16,
+        _excl: bool,
+    ) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Adds the name `dentry` in `dir` for the existing `inode`.
+    fn link(
+        _inode: &INode<Self::FileSystem>,
+        _dir: &INode<Self::FileSystem>,
+        _dentry: &DEntry,
+    ) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Removes the name `dentry` of the non-directory `inode` from `dir`.
+    fn unlink(
+        _dir: &INode<Self::FileSystem>,
+        _dentry: &DEntry,
+        _inode: &INode<Self::FileSystem>,
+    ) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Creates a symlink to `target` for the negative `dentry` in `dir`.
+    fn symlink(
+        _idmap: &MntIdmap,
+        _dir: &INode<Self::FileSystem>,
+        _dentry: &DEntry,
+        _target: &CStr,
+    ) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Creates a directory for the negative `dentry` in `dir`, which it
+    /// instantiates.
+    fn mkdir(
+        _idmap: &MntIdmap,
+        _dir: &INode<Self::FileSystem>,
+        _dentry: &DEntry,
+        _mode: u16,
+    ) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Removes the empty directory `inode`, named `dentry` in `dir`.
+    fn rmdir(
+        _dir: &INode<Self::FileSystem>,
+        _dentry: &DEntry,
+        _inode: &INode<Self::FileSystem>,
+    ) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Creates a device node, FIFO or socket for the negative `dentry`.
+    fn mknod(
+        _idmap: &MntIdmap,
+        _dir: &INode<Self::FileSystem>,
+        _dentry: &DEntry,
+        _mode: u16,
+        _rdev: u32,
+    ) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Renames an entry, possibly over an existing one.
+    fn rename(_idmap: &MntIdmap, _r: &Rename<'_, Self::FileSystem>) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Creates an unnamed regular file in `dir` for an `O_TMPFILE` open.
+    fn tmpfile(
+        _idmap: &MntIdmap,
+        _dir: &INode<Self::FileSystem>,
+        _file: &TmpFile,
+        _mode: u16,
+    ) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
 }
 
 /// An attribute change being applied (`struct iattr` and the mount's id
@@ -762,6 +1129,51 @@ impl<T: FileSystem> Ops<T> {
                 },
                 setattr: if U::HAS_SETATTR {
                     Some(Self::setattr::<U>)
+                } else {
+                    None
+                },
+                create: if U::HAS_CREATE {
+                    Some(Self::create::<U>)
+                } else {
+                    None
+                },
+                link: if U::HAS_LINK {
+                    Some(Self::link::<U>)
+                } else {
+                    None
+                },
+                unlink: if U::HAS_UNLINK {
+                    Some(Self::unlink::<U>)
+                } else {
+                    None
+                },
+                symlink: if U::HAS_SYMLINK {
+                    Some(Self::symlink::<U>)
+                } else {
+                    None
+                },
+                mkdir: if U::HAS_MKDIR {
+                    Some(Self::mkdir::<U>)
+                } else {
+                    None
+                },
+                rmdir: if U::HAS_RMDIR {
+                    Some(Self::rmdir::<U>)
+                } else {
+                    None
+                },
+                mknod: if U::HAS_MKNOD {
+                    Some(Self::mknod::<U>)
+                } else {
+                    None
+                },
+                rename: if U::HAS_RENAME {
+                    Some(Self::rename::<U>)
+                } else {
+                    None
+                },
+                tmpfile: if U::HAS_TMPFILE {
+                    Some(Self::tmpfile::<U>)
                 } else {
                     None
                 },
@@ -838,6 +1250,252 @@ impl<T: FileSystem> Ops<T> {
             // request is ours to read for the call.
             let (inode, attr) = unsafe { (INode::<T>::from_raw((*dentry).d_inode), &*attr) };
             U::setattr(inode, &SetAttr { idmap, attr })?;
+            Ok(0)
+        })
+    }
+
+    /// `inode_operations::create`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS with a live idmap, a locked directory of type `T`
+    /// and a negative dentry in it.
+    unsafe extern "C" fn create<U: Operations<FileSystem = T>>(
+        idmap: *mut bindings::mnt_idmap,
+        dir: *mut bindings::inode,
+        dentry: *mut bindings::dentry,
+        mode: bindings::umode_t,
+        excl: bool,
+    ) -> c_int {
+        kernel::error::from_result(|| {
+            // SAFETY: Per the safety contract all are live for the call; the dentry's name is
+            // stable under the directory's lock.
+            let (idmap, dir, dentry) = unsafe {
+                (
+                    MntIdmap::from_raw(idmap),
+                    INode::<T>::from_raw(dir),
+                    DEntry::from_raw(dentry),
+                )
+            };
+            U::create(idmap, dir, dentry, mode, excl)?;
+            Ok(0)
+        })
+    }
+
+    /// `inode_operations::link`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS with a positive `old` dentry of type `T`, whose
+    /// inode it locked, a locked directory and a negative dentry in it.
+    unsafe extern "C" fn link<U: Operations<FileSystem = T>>(
+        old: *mut bindings::dentry,
+        dir: *mut bindings::inode,
+        dentry: *mut bindings::dentry,
+    ) -> c_int {
+        kernel::error::from_result(|| {
+            // SAFETY: Per the safety contract all are live for the call, and `old` is
+            // positive with an inode of this filesystem.
+            let (inode, dir, dentry) = unsafe {
+                (
+                    INode::<T>::from_raw((*old).d_inode),
+                    INode::<T>::from_raw(dir),
+                    DEntry::from_raw(dentry),
+                )
+            };
+            U::link(inode, dir, dentry)?;
+            Ok(0)
+        })
+    }
+
+    /// `inode_operations::unlink`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS with a locked directory of type `T` and a positive
+    /// dentry in it whose inode it locked.
+    unsafe extern "C" fn unlink<U: Operations<FileSystem = T>>(
+        dir: *mut bindings::inode,
+        dentry: *mut bindings::dentry,
+    ) -> c_int {
+        kernel::error::from_result(|| {
+            // SAFETY: Per the safety contract all are live for the call, and the dentry is
+            // positive with an inode of this filesystem.
+            let (dir, dentry, inode) = unsafe {
+                (
+                    INode::<T>::from_raw(dir),
+                    DEntry::from_raw(dentry),
+                    INode::<T>::from_raw((*dentry).d_inode),
+                )
+            };
+            U::unlink(dir, dentry, inode)?;
+            Ok(0)
+        })
+    }
+
+    /// `inode_operations::symlink`.
+    ///
+    /// # Safety
+    ///
+    /// As for `create`; `target` is a NUL-terminated string.
+    unsafe extern "C" fn symlink<U: Operations<FileSystem = T>>(
+        idmap: *mut bindings::mnt_idmap,
+        dir: *mut bindings::inode,
+        dentry: *mut bindings::dentry,
+        target: *const kernel::ffi::c_char,
+    ) -> c_int {
+        kernel::error::from_result(|| {
+            // SAFETY: Per the safety contract all are live for the call and `target` is a C
+            // string.
+            let (idmap, dir, dentry, target) = unsafe {
+                (
+                    MntIdmap::from_raw(idmap),
+                    INode::<T>::from_raw(dir),
+                    DEntry::from_raw(dentry),
+                    CStr::from_char_ptr(target),
+                )
+            };
+            U::symlink(idmap, dir, dentry, target)?;
+            Ok(0)
+        })
+    }
+
+    /// `inode_operations::mkdir`: returns null when the new directory was
+    /// instantiated in `dentry` itself, as ext2's does.
+    ///
+    /// # Safety
+    ///
+    /// As for `create`.
+    unsafe extern "C" fn mkdir<U: Operations<FileSystem = T>>(
+        idmap: *mut bindings::mnt_idmap,
+        dir: *mut bindings::inode,
+        dentry: *mut bindings::dentry,
+        mode: bindings::umode_t,
+    ) -> *mut bindings::dentry {
+        // SAFETY: Per the safety contract all are live for the call.
+        let (idmap, dir, dentry) = unsafe {
+            (
+                MntIdmap::from_raw(idmap),
+                INode::<T>::from_raw(dir),
+                DEntry::from_raw(dentry),
+            )
+        };
+        match U::mkdir(idmap, dir, dentry, mode) {
+            Ok(()) => core::ptr::null_mut(),
+            Err(e) => e.to_ptr(),
+        }
+    }
+
+    /// `inode_operations::rmdir`.
+    ///
+    /// # Safety
+    ///
+    /// As for `unlink`.
+    unsafe extern "C" fn rmdir<U: Operations<FileSystem = T>>(
+        dir: *mut bindings::inode,
+        dentry: *mut bindings::dentry,
+    ) -> c_int {
+        kernel::error::from_result(|| {
+            // SAFETY: Per the safety contract all are live for the call, and the dentry is
+            // positive with an inode of this filesystem.
+            let (dir, dentry, inode) = unsafe {
+                (
+                    INode::<T>::from_raw(dir),
+                    DEntry::from_raw(dentry),
+                    INode::<T>::from_raw((*dentry).d_inode),
+                )
+            };
+            U::rmdir(dir, dentry, inode)?;
+            Ok(0)
+        })
+    }
+
+    /// `inode_operations::mknod`.
+    ///
+    /// # Safety
+    ///
+    /// As for `create`.
+    unsafe extern "C" fn mknod<U: Operations<FileSystem = T>>(
+        idmap: *mut bindings::mnt_idmap,
+        dir: *mut bindings::inode,
+        dentry: *mut bindings::dentry,
+        mode: bindings::umode_t,
+        rdev: bindings::dev_t,
+    ) -> c_int {
+        kernel::error::from_result(|| {
+            // SAFETY: Per the safety contract all are live for the call.
+            let (idmap, dir, dentry) = unsafe {
+                (
+                    MntIdmap::from_raw(idmap),
+                    INode::<T>::from_raw(dir),
+                    DEntry::from_raw(dentry),
+                )
+            };
+            U::mknod(idmap, dir, dentry, mode, rdev)?;
+            Ok(0)
+        })
+    }
+
+    /// `inode_operations::rename`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS (`lock_rename` held) with live directories of
+    /// type `T`, a positive `old_dentry` in `old_dir` and a `new_dentry` in
+    /// `new_dir`, whose inodes, if any, it locked.
+    unsafe extern "C" fn rename<U: Operations<FileSystem = T>>(
+        idmap: *mut bindings::mnt_idmap,
+        old_dir: *mut bindings::inode,
+        old_dentry: *mut bindings::dentry,
+        new_dir: *mut bindings::inode,
+        new_dentry: *mut bindings::dentry,
+        flags: c_uint,
+    ) -> c_int {
+        kernel::error::from_result(|| {
+            // SAFETY: Per the safety contract all are live for the call; `old_dentry` is
+            // positive, and `new_dentry`'s inode, when there is one, is of this filesystem.
+            let (idmap, r) = unsafe {
+                let new_inode = (*new_dentry).d_inode;
+                (
+                    MntIdmap::from_raw(idmap),
+                    Rename {
+                        old_dir: INode::<T>::from_raw(old_dir),
+                        old_dentry: DEntry::from_raw(old_dentry),
+                        old_inode: INode::<T>::from_raw((*old_dentry).d_inode),
+                        new_dir: INode::<T>::from_raw(new_dir),
+                        new_dentry: DEntry::from_raw(new_dentry),
+                        new_inode: (!new_inode.is_null()).then(|| INode::<T>::from_raw(new_inode)),
+                        flags,
+                    },
+                )
+            };
+            U::rename(idmap, &r)?;
+            Ok(0)
+        })
+    }
+
+    /// `inode_operations::tmpfile`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS with a live idmap, a directory of type `T` and a
+    /// file being opened with a negative dentry.
+    unsafe extern "C" fn tmpfile<U: Operations<FileSystem = T>>(
+        idmap: *mut bindings::mnt_idmap,
+        dir: *mut bindings::inode,
+        file: *mut bindings::file,
+        mode: bindings::umode_t,
+    ) -> c_int {
+        kernel::error::from_result(|| {
+            // SAFETY: Per the safety contract all are live for the call.
+            let (idmap, dir, file) = unsafe {
+                (
+                    MntIdmap::from_raw(idmap),
+                    INode::<T>::from_raw(dir),
+                    TmpFile::from_raw(file),
+                )
+            };
+            U::tmpfile(idmap, dir, file, mode)?;
             Ok(0)
         })
     }
