@@ -341,6 +341,24 @@ pub(crate) fn evict_inode(inode: &INode<Ext2Fs>) {
     }
 }
 
+/// Whether `i_block` holds block pointers: not for device nodes (it holds
+/// the device number) nor fast symlinks (the target), as
+/// ext2_truncate_blocks checks.
+fn has_block_tree(inode: &INode<Ext2Fs>) -> bool {
+    let mode = inode.mode();
+    if raw::s_islnk(mode) {
+        // ext2_inode_is_fast_symlink, on the live block count (the copy in
+        // `raw` is only refreshed when the inode is written).
+        let ea_blocks = if inode.data().disk.lock().raw.i_file_acl != 0 {
+            u64::from(inode.super_block().block_size() >> 9)
+        } else {
+            0
+        };
+        return inode.blocks() != ea_blocks;
+    }
+    raw::s_isreg(mode) || raw::s_isdir(mode)
+}
+
 fn delete_inode(inode: &INode<Ext2Fs>) -> Result {
     let sb = inode.super_block();
     let ino = u32::try_from(inode.ino())?;
@@ -348,8 +366,10 @@ fn delete_inode(inode: &INode<Ext2Fs>) -> Result {
         let mut disk = inode.data().disk.lock();
         disk.raw.i_dtime = crate::sb::now_u32();
     }
-    inode.set_size(0);
-    crate::blockmap::truncate_blocks(inode, 0)?;
+    if has_block_tree(inode) {
+        inode.set_size(0);
+        crate::blockmap::truncate_blocks(inode, 0)?;
+    }
     crate::xattr::delete_inode(inode)?;
     write_inode(inode, false)?;
     crate::ialloc::free_inode(sb, ino, raw::s_isdir(inode.mode()))

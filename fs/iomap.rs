@@ -74,10 +74,15 @@ impl iomap::Operations for Ext2Iomap {
         length: i64,
         written: isize,
         flags: u32,
-        _map: &mut Map,
+        map: &mut Map,
     ) -> Result {
         if flags & iomap::IOMAP_WRITE == 0 || flags & iomap::IOMAP_ZERO != 0 {
             return Ok(());
+        }
+        // iomap grew i_size: the inode must be written for the new size to
+        // survive (the time update may have left it clean).
+        if map.flags() & iomap::IOMAP_F_SIZE_CHANGED != 0 {
+            inode.mark_dirty();
         }
         let written = i64::try_from(written)?;
         if flags & iomap::IOMAP_DIRECT != 0 {

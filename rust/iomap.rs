@@ -49,6 +49,9 @@ pub const IOMAP_F_NEW: u16 = bindings::IOMAP_F_NEW as u16;
 /// Mapping flag: the inode has metadata changes for `O_DSYNC` to write.
 // CAST: as above.
 pub const IOMAP_F_DIRTY: u16 = bindings::IOMAP_F_DIRTY as u16;
+/// Mapping flag set by iomap: the operation grew `i_size`.
+// CAST: as above.
+pub const IOMAP_F_SIZE_CHANGED: u16 = bindings::IOMAP_F_SIZE_CHANGED as u16;
 /// Mapping flag: the mapping merges several on-disk extents.
 // CAST: as above.
 pub const IOMAP_F_MERGED: u16 = bindings::IOMAP_F_MERGED as u16;
@@ -126,6 +129,11 @@ impl Map {
         // SAFETY: A block-device superblock's `s_bdev` lives as long as it does.
         self.raw().bdev = unsafe { bindings::ext2rs_sb_bdev(sb.as_raw()) };
         self
+    }
+
+    /// The flags (including those iomap set while using the mapping).
+    pub fn flags(&mut self) -> u16 {
+        self.raw().flags
     }
 
     /// Sets the flags. Call it last: like fs/ext2, nothing after it may

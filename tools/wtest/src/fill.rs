@@ -88,7 +88,12 @@ fn run(ctx: &Ctx, rep: &mut Report) -> Result<(), String> {
     })?;
     let sparse = Fd::create(&d.join("sparse"))?;
     sparse.truncate(SPARSE)?;
-    let mark = vec![0x11u8; ctx.bs as usize];
+    // A whole page: a store through a mapping needs every block of its
+    // page allocated (page_mkwrite allocates the page's blocks up to EOF),
+    // so with blocks smaller than a page, a page holding holes takes
+    // SIGBUS on a full filesystem even where its own block exists.
+    let page = usize::try_from(ctx.page).unwrap_or(4096);
+    let mark = vec![0x11u8; (ctx.bs as usize).max(page)];
     let marked = SPARSE / 2;
     sparse.pwrite(&mark, marked)?;
     sparse.fsync()?;
