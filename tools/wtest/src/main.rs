@@ -17,6 +17,8 @@ mod fill;
 mod holes;
 mod levels;
 mod report;
+// The seeded generator is fsop's: the same sequences from the same seeds.
+#[path = "../../fsop/src/rng.rs"]
 mod rng;
 mod storm;
 mod sys;
