@@ -85,19 +85,24 @@ impl iomap::Operations for Ext2Iomap {
             inode.mark_dirty();
         }
         let written = i64::try_from(written)?;
+        let size = inode.size();
         if flags & iomap::IOMAP_DIRECT != 0 {
             // Nothing went direct: let the caller retry buffered, which
             // uses the blocks allocated here.
-            return if written == 0 {
-                Err(errno::enotblk())
-            } else {
-                Ok(())
-            };
+            if written == 0 {
+                return Err(errno::enotblk());
+            }
+            // Part went: blocks past both EOF and what was submitted will
+            // not be written. The submitted ones (still in flight) stay.
+            if written < length && pos + length > size {
+                let keep = size.max(pos + written);
+                blockmap::truncate_blocks(inode, u64::try_from(keep)?)?;
+            }
+            return Ok(());
         }
         // A short buffered write leaves blocks allocated past the new EOF
         // that nothing will write: free them (`ext2_write_failed`); iomap
         // already dropped their page cache.
-        let size = inode.size();
         if written < length && pos + length > size {
             blockmap::truncate_blocks(inode, u64::try_from(size)?)?;
         }
