@@ -53,3 +53,10 @@ clean:
 	@kdir=$$($(KDIR_CMD)) && \
 	$(MAKE) -C "$$kdir" M="$(CURDIR)" LLVM=$(LLVM) clean
 	rm -rf target
+
+# xfstests on ext2rs in the test VM (XFSTESTS_DIR must point at your own
+# xfstests build, see Documentation/xfstests.md); arguments in XFSTESTS_ARGS,
+# e.g. make xfstests XFSTESTS_ARGS="--bs 4096 --shard 1/8".
+.PHONY: xfstests
+xfstests: modules
+	scripts/xfstests $(XFSTESTS_ARGS)
