@@ -310,6 +310,10 @@ struct DirInodeOps;
 impl inode::Operations for DirInodeOps {
     type FileSystem = Ext2Fs;
 
+    fn listxattr(inode: &INode<Ext2Fs>, buf: Option<&mut [u8]>) -> Result<usize> {
+        crate::xattr::list(inode, buf)
+    }
+
     fn lookup(dir: &INode<Ext2Fs>, dentry: &DEntry) -> Result<Option<ARef<INode<Ext2Fs>>>> {
         namei::lookup(dir, dentry.name())
     }

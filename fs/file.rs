@@ -255,6 +255,10 @@ struct FileInodeOps;
 impl inode::Operations for FileInodeOps {
     type FileSystem = Ext2Fs;
 
+    fn listxattr(inode: &INode<Ext2Fs>, buf: Option<&mut [u8]>) -> Result<usize> {
+        crate::xattr::list(inode, buf)
+    }
+
     fn setattr(inode: &INode<Ext2Fs>, attr: &SetAttr<'_>) -> Result {
         setattr(inode, attr)
     }

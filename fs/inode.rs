@@ -10,6 +10,7 @@ use crate::format::inode as raw;
 use crate::format::inode::Inode;
 use crate::sb::Ext2Fs;
 use crate::vfs::errno;
+use crate::vfs::inode as vfs_inode;
 use crate::vfs::inode::Created;
 use crate::vfs::inode::Get;
 use crate::vfs::inode::INode;
@@ -135,8 +136,11 @@ pub(crate) fn new_inode(
     // Decide the type before taking an inode number, so that nothing after
     // the allocation fails but what releases the number again.
     let (typ, fast_link_len) = match init {
-        Init::FastSymlink(target) => (Type::FastSymlink(InodeInfo::fast_link), Some(target.len())),
-        Init::SlowSymlink => (Type::Symlink(file::AOPS), None),
+        Init::FastSymlink(target) => (
+            Type::FastSymlink(FAST_SYMLINK_IOPS, InodeInfo::fast_link),
+            Some(target.len()),
+        ),
+        Init::SlowSymlink => (Type::Symlink(SYMLINK_IOPS, file::AOPS), None),
         Init::Empty | Init::Device(_) => inode_type(sb, 0, &disk)?,
     };
     let ino = crate::ialloc::new_inode(sb, dir.ino(), is_dir)?;
@@ -218,10 +222,10 @@ fn inode_type(
         raw::S_IFREG => Type::Reg(file::FILE_IOPS, file::FILE_FOPS, file::AOPS),
         raw::S_IFDIR => Type::Dir(dir::DIR_IOPS, dir::DIR_FOPS),
         raw::S_IFLNK => return symlink_type(sb, ino, disk),
-        raw::S_IFCHR => Type::Chr(disk.rdev()),
-        raw::S_IFBLK => Type::Blk(disk.rdev()),
-        raw::S_IFIFO => Type::Fifo,
-        raw::S_IFSOCK => Type::Sock,
+        raw::S_IFCHR => Type::Chr(SPECIAL_IOPS, disk.rdev()),
+        raw::S_IFBLK => Type::Blk(SPECIAL_IOPS, disk.rdev()),
+        raw::S_IFIFO => Type::Fifo(SPECIAL_IOPS),
+        raw::S_IFSOCK => Type::Sock(SPECIAL_IOPS),
         _ => {
             return Err(crate::report(
                 sb,
@@ -249,12 +253,15 @@ fn symlink_type(
         if size >= FAST_LINK_BUF {
             return Err(bad_symlink_size(sb, ino, size));
         }
-        return Ok((Type::FastSymlink(InodeInfo::fast_link), Some(size)));
+        return Ok((
+            Type::FastSymlink(FAST_SYMLINK_IOPS, InodeInfo::fast_link),
+            Some(size),
+        ));
     }
     if size == 0 || size >= usize::try_from(sb.block_size())? {
         return Err(bad_symlink_size(sb, ino, size));
     }
-    Ok((Type::Symlink(file::AOPS), None))
+    Ok((Type::Symlink(SYMLINK_IOPS, file::AOPS), None))
 }
 
 /// A symlink whose length does not fit where its target is kept.
@@ -374,3 +381,26 @@ fn delete_inode(inode: &INode<Ext2Fs>) -> Result {
     write_inode(inode, false)?;
     crate::ialloc::free_inode(sb, ino, raw::s_isdir(inode.mode()))
 }
+
+/// Symlinks and special files: what ext2's `ext2_symlink_inode_operations`
+/// and `ext2_special_inode_operations` add to the generic operations, the
+/// attribute listing.
+struct OtherInodeOps;
+
+#[vtable]
+impl vfs_inode::Operations for OtherInodeOps {
+    type FileSystem = Ext2Fs;
+
+    fn listxattr(inode: &INode<Ext2Fs>, buf: Option<&mut [u8]>) -> Result<usize> {
+        crate::xattr::list(inode, buf)
+    }
+}
+
+/// The inode operations of symlinks whose target is in a block.
+const SYMLINK_IOPS: &vfs_inode::Ops<Ext2Fs> =
+    &vfs_inode::Ops::new::<OtherInodeOps>().page_symlink();
+/// The inode operations of symlinks whose target is in the inode.
+const FAST_SYMLINK_IOPS: &vfs_inode::Ops<Ext2Fs> =
+    &vfs_inode::Ops::new::<OtherInodeOps>().simple_symlink();
+/// The inode operations of device nodes, FIFOs and sockets.
+const SPECIAL_IOPS: &vfs_inode::Ops<Ext2Fs> = &vfs_inode::Ops::new::<OtherInodeOps>();

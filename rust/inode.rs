@@ -443,18 +443,20 @@ pub enum Type<T: FileSystem> {
     ),
     /// A directory.
     Dir(&'static Ops<T>, &'static file::Ops<T>),
-    /// A symlink whose target is read through the page cache (`page_get_link`).
-    Symlink(&'static address_space::Ops<T>),
-    /// A symlink whose target is held in the inode data, NUL-terminated.
-    FastSymlink(fn(&T::INodeData) -> &CStr),
+    /// A symlink whose target is read through the page cache; its table
+    /// comes from [`Ops::page_symlink`].
+    Symlink(&'static Ops<T>, &'static address_space::Ops<T>),
+    /// A symlink whose target is held in the inode data, NUL-terminated;
+    /// its table comes from [`Ops::simple_symlink`].
+    FastSymlink(&'static Ops<T>, fn(&T::INodeData) -> &CStr),
     /// A character device with the given `dev_t`.
-    Chr(u32),
+    Chr(&'static Ops<T>, u32),
     /// A block device with the given `dev_t`.
-    Blk(u32),
+    Blk(&'static Ops<T>, u32),
     /// A named pipe.
-    Fifo,
+    Fifo(&'static Ops<T>),
     /// A UNIX domain socket.
-    Sock,
+    Sock(&'static Ops<T>),
 }
 
 /// The attributes of an inode read from disk.
@@ -605,36 +607,40 @@ impl<T: FileSystem> New<T> {
                     (*ptr).i_op = &iops.0;
                     bindings::ext2rs_inode_set_fop(ptr, fops.as_raw());
                 }
-                Type::Symlink(aops) => {
+                Type::Symlink(iops, aops) => {
                     (*ptr).i_mode = S_IFLNK | perm;
-                    (*ptr).i_op = &bindings::page_symlink_inode_operations;
+                    (*ptr).i_op = &iops.0;
                     bindings::inode_nohighmem(ptr);
                     (*ptr).i_data.a_ops = aops.as_raw();
                 }
-                Type::FastSymlink(target) => {
+                Type::FastSymlink(iops, target) => {
                     (*ptr).i_mode = S_IFLNK | perm;
-                    (*ptr).i_op = &bindings::simple_symlink_inode_operations;
+                    (*ptr).i_op = &iops.0;
                     let data = (*INodeWithData::<T>::from_inode(ptr))
                         .data
                         .assume_init_ref();
                     bindings::ext2rs_inode_set_link(ptr, target(data).as_char_ptr().cast_mut());
                 }
-                Type::Chr(dev) => Self::special(ptr, S_IFCHR | perm, dev),
-                Type::Blk(dev) => Self::special(ptr, S_IFBLK | perm, dev),
-                Type::Fifo => Self::special(ptr, S_IFIFO | perm, 0),
-                Type::Sock => Self::special(ptr, S_IFSOCK | perm, 0),
+                Type::Chr(iops, dev) => Self::special(ptr, iops, S_IFCHR | perm, dev),
+                Type::Blk(iops, dev) => Self::special(ptr, iops, S_IFBLK | perm, dev),
+                Type::Fifo(iops) => Self::special(ptr, iops, S_IFIFO | perm, 0),
+                Type::Sock(iops) => Self::special(ptr, iops, S_IFSOCK | perm, 0),
             }
         }
     }
 
-    /// `init_special_inode`: device nodes, FIFOs and sockets.
+    /// `init_special_inode`: device nodes, FIFOs and sockets, with the
+    /// filesystem's inode operations (attributes, ACLs).
     ///
     /// # Safety
     ///
     /// `ptr` must be a new inode exclusively owned by the caller.
-    unsafe fn special(ptr: *mut bindings::inode, mode: u16, dev: u32) {
-        // SAFETY: Per the safety contract.
-        unsafe { bindings::init_special_inode(ptr, mode, dev) };
+    unsafe fn special(ptr: *mut bindings::inode, iops: &'static Ops<T>, mode: u16, dev: u32) {
+        // SAFETY: Per the safety contract; the table is `'static`.
+        unsafe {
+            bindings::init_special_inode(ptr, mode, dev);
+            (*ptr).i_op = &iops.0;
+        }
     }
 }
 
@@ -1068,6 +1074,13 @@ pub trait Operations {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
+    /// Lists the names of the inode's extended attributes, each with its
+    /// namespace prefix and a NUL, into `buf`, returning the bytes used
+    /// (`ERANGE` if they do not fit); with no buffer, the bytes needed.
+    fn listxattr(_inode: &INode<Self::FileSystem>, _buf: Option<&mut [u8]>) -> Result<usize> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
     /// Renames an entry, possibly over an existing one.
     fn rename(_idmap: &MntIdmap, _r: &Rename<'_, Self::FileSystem>) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
@@ -1177,10 +1190,57 @@ impl<T: FileSystem> Ops<T> {
                 } else {
                     None
                 },
+                listxattr: if U::HAS_LISTXATTR {
+                    Some(Self::listxattr::<U>)
+                } else {
+                    None
+                },
                 ..pin_init::zeroed()
             },
             PhantomData,
         )
+    }
+
+    /// The table with `get_link` reading the target through the page cache
+    /// (`page_get_link`), for [`Type::Symlink`].
+    pub const fn page_symlink(mut self) -> Self {
+        self.0.get_link = Some(bindings::page_get_link);
+        self
+    }
+
+    /// The table with `get_link` returning `i_link` (`simple_get_link`),
+    /// for [`Type::FastSymlink`].
+    pub const fn simple_symlink(mut self) -> Self {
+        self.0.get_link = Some(bindings::simple_get_link);
+        self
+    }
+
+    /// `inode_operations::listxattr`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS with a positive dentry of an inode of type `T` and
+    /// `buffer` null or valid for writing `size` bytes.
+    unsafe extern "C" fn listxattr<U: Operations<FileSystem = T>>(
+        dentry: *mut bindings::dentry,
+        buffer: *mut kernel::ffi::c_char,
+        size: usize,
+    ) -> isize {
+        // SAFETY: Per the safety contract the dentry is positive with a live inode of this
+        // filesystem, and the buffer, when there is one, is `size` bytes the VFS allocated
+        // for this request.
+        let (inode, buf) = unsafe {
+            (
+                INode::<T>::from_raw((*dentry).d_inode),
+                (!buffer.is_null() && size != 0)
+                    .then(|| core::slice::from_raw_parts_mut(buffer.cast::<u8>(), size)),
+            )
+        };
+        match U::listxattr(inode, buf) {
+            Ok(n) => isize::try_from(n).unwrap_or(isize::MAX),
+            // CAST: errnos are small negative numbers.
+            Err(e) => e.to_errno() as isize,
+        }
     }
 
     /// `inode_operations::lookup`: finds the inode and splices it into the

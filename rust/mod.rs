@@ -23,3 +23,4 @@ pub mod mm;
 pub mod param;
 pub mod sb;
 pub mod time;
+pub mod xattr;
