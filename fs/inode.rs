@@ -9,6 +9,9 @@ use crate::format::blockmap;
 use crate::format::inode as raw;
 use crate::format::inode::Inode;
 use crate::sb::Ext2Fs;
+use crate::vfs::acl::Acl;
+use crate::vfs::acl::AclType;
+use crate::vfs::acl::PosixAcl;
 use crate::vfs::errno;
 use crate::vfs::inode as vfs_inode;
 use crate::vfs::inode::Created;
@@ -17,6 +20,7 @@ use crate::vfs::inode::INode;
 use crate::vfs::inode::MntIdmap;
 use crate::vfs::inode::New;
 use crate::vfs::inode::Params;
+use crate::vfs::inode::SetAttr;
 use crate::vfs::inode::Type;
 use crate::vfs::sb::SuperBlock;
 use kernel::new_mutex;
@@ -132,6 +136,9 @@ pub(crate) fn new_inode(
 ) -> Result<Created<Ext2Fs>> {
     let sb = dir.super_block();
     let is_dir = raw::s_isdir(mode);
+    // Inherited ACLs (or the umask) decide the mode before anything else.
+    let mut mode = mode;
+    let (default_acl, access_acl) = crate::vfs::acl::create(dir, &mut mode)?;
     let disk = new_disk_inode(dir, mode, &init);
     // Decide the type before taking an inode number, so that nothing after
     // the allocation fails but what releases the number again.
@@ -159,6 +166,7 @@ pub(crate) fn new_inode(
         }
     };
     let inode = new.init_created(typ, InodeInfo::new(disk, fast_link_len))?;
+    crate::acl::init_acl(&inode, default_acl, access_acl)?;
     inode.mark_dirty();
     Ok(inode)
 }
@@ -382,25 +390,60 @@ fn delete_inode(inode: &INode<Ext2Fs>) -> Result {
     crate::ialloc::free_inode(sb, ino, raw::s_isdir(inode.mode()))
 }
 
-/// Symlinks and special files: what ext2's `ext2_symlink_inode_operations`
-/// and `ext2_special_inode_operations` add to the generic operations, the
-/// attribute listing.
-struct OtherInodeOps;
+/// `setattr` of inodes without data blocks of their own to truncate
+/// (symlinks, special files) and of directories: the attributes, then
+/// the access ACL after a mode change (`ext2_setattr`).
+pub(crate) fn setattr_simple(inode: &INode<Ext2Fs>, attr: &SetAttr<'_>) -> Result {
+    attr.copy(inode);
+    inode.mark_dirty();
+    attr.posix_acl_chmod(inode)
+}
+
+/// Symlinks (`ext2_symlink_inode_operations`): attributes, no ACLs.
+struct SymlinkInodeOps;
 
 #[vtable]
-impl vfs_inode::Operations for OtherInodeOps {
+impl vfs_inode::Operations for SymlinkInodeOps {
     type FileSystem = Ext2Fs;
+
+    fn setattr(inode: &INode<Ext2Fs>, attr: &SetAttr<'_>) -> Result {
+        setattr_simple(inode, attr)
+    }
 
     fn listxattr(inode: &INode<Ext2Fs>, buf: Option<&mut [u8]>) -> Result<usize> {
         crate::xattr::list(inode, buf)
     }
 }
 
+/// Device nodes, FIFOs and sockets (`ext2_special_inode_operations`).
+struct SpecialInodeOps;
+
+#[vtable]
+impl vfs_inode::Operations for SpecialInodeOps {
+    type FileSystem = Ext2Fs;
+
+    fn setattr(inode: &INode<Ext2Fs>, attr: &SetAttr<'_>) -> Result {
+        setattr_simple(inode, attr)
+    }
+
+    fn listxattr(inode: &INode<Ext2Fs>, buf: Option<&mut [u8]>) -> Result<usize> {
+        crate::xattr::list(inode, buf)
+    }
+
+    fn get_acl(inode: &INode<Ext2Fs>, typ: AclType) -> Result<Option<PosixAcl>> {
+        crate::acl::get_acl(inode, typ)
+    }
+
+    fn set_acl(idmap: &MntIdmap, inode: &INode<Ext2Fs>, acl: Option<&Acl>, typ: AclType) -> Result {
+        crate::acl::set_acl(idmap, inode, acl, typ)
+    }
+}
+
 /// The inode operations of symlinks whose target is in a block.
 const SYMLINK_IOPS: &vfs_inode::Ops<Ext2Fs> =
-    &vfs_inode::Ops::new::<OtherInodeOps>().page_symlink();
+    &vfs_inode::Ops::new::<SymlinkInodeOps>().page_symlink();
 /// The inode operations of symlinks whose target is in the inode.
 const FAST_SYMLINK_IOPS: &vfs_inode::Ops<Ext2Fs> =
-    &vfs_inode::Ops::new::<OtherInodeOps>().simple_symlink();
+    &vfs_inode::Ops::new::<SymlinkInodeOps>().simple_symlink();
 /// The inode operations of device nodes, FIFOs and sockets.
-const SPECIAL_IOPS: &vfs_inode::Ops<Ext2Fs> = &vfs_inode::Ops::new::<OtherInodeOps>();
+const SPECIAL_IOPS: &vfs_inode::Ops<Ext2Fs> = &vfs_inode::Ops::new::<SpecialInodeOps>();

@@ -191,9 +191,10 @@ impl FileSystem for Ext2Fs {
         }
         let groups = read_groups(sb, &raw, fc)?;
         sb.set_xattr(&crate::xattr::HANDLERS);
-        // POSIX ACLs come in the next change: until then `acl` is
-        // accepted but SB_POSIXACL stays off, so the VFS applies the umask.
-        let _ = opts.acl;
+        // With ACLs the umask is ours to apply (posix_acl_create).
+        if opts.acl {
+            sb.set_posix_acl();
+        }
         let max_bytes = blockmap::max_size(raw.block_size_bits()).map_err(|_| EINVAL)?;
         sb.set_params(
             usize::from(superblock::EXT2_SUPER_MAGIC),

@@ -118,16 +118,18 @@ pub(crate) fn list(inode: &INode<Ext2Fs>, mut buf: Option<&mut [u8]>) -> Result<
         let Some(prefix) = list_prefix(sb, e.index) else {
             continue;
         };
+        // At most 24 + 255 + 1 bytes per entry, in a block of 4 KiB.
         let len = prefix.len() + e.name.len() + 1;
+        let end = used.checked_add(len).ok_or(EINVAL)?;
         if let Some(buf) = buf.as_deref_mut() {
-            let out = buf.get_mut(used..used + len).ok_or(ERANGE)?;
+            let out = buf.get_mut(used..end).ok_or(ERANGE)?;
             let (p, rest) = out.split_at_mut(prefix.len());
             p.copy_from_slice(prefix);
             let (n, nul) = rest.split_at_mut(e.name.len());
             n.copy_from_slice(e.name);
             nul.fill(0);
         }
-        used += len;
+        used = end;
     }
     Ok(used)
 }
@@ -238,11 +240,22 @@ fn rebuild_from(
     Ok(match (nonempty, refcount) {
         (false, _) => Outcome::Empty,
         (true, 1) => {
-            locked.data_mut().copy_from_slice(new);
+            copy_block(locked.data_mut(), new)?;
             Outcome::InPlace
         }
         (true, _) => Outcome::NewBlock,
     })
+}
+
+/// Copies a whole block's contents (both slices are one block long).
+fn copy_block(dst: &mut [u8], src: &[u8]) -> Result {
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = *s;
+    }
+    if dst.len() != src.len() {
+        return Err(EINVAL);
+    }
+    Ok(())
 }
 
 /// `raw::rebuild` with its errors as errnos: the block full is `ENOSPC`.
@@ -281,7 +294,7 @@ fn write_new_block(inode: &INode<Ext2Fs>, contents: &[u8]) -> Result<u64> {
             return Err(e);
         }
     };
-    bh.lock().data_mut().copy_from_slice(contents);
+    copy_block(bh.lock().data_mut(), contents)?;
     bh.mark_dirty();
     inode.add_bytes(i64::from(sb.block_size()));
     Ok(block)

@@ -271,6 +271,14 @@ impl<T: FileSystem> INode<T> {
         unsafe { bindings::clear_nlink(self.as_raw()) };
     }
 
+    /// Sets the permission bits and type (`i_mode`), as an ACL change that
+    /// implies a new mode does; the caller holds `i_rwsem`.
+    pub fn set_mode(&self, mode: u16) {
+        // SAFETY: The inode is live; mode changes are serialised by `i_rwsem`, which the
+        // caller holds.
+        unsafe { (*self.as_raw()).i_mode = mode };
+    }
+
     /// Sets the change time to now (`inode_set_ctime_current`).
     pub fn touch_ctime(&self) {
         // SAFETY: The inode is live.
@@ -803,12 +811,12 @@ impl MntIdmap {
     /// # Safety
     ///
     /// `ptr` must be a live idmapping for `'a`.
-    unsafe fn from_raw<'a>(ptr: *mut bindings::mnt_idmap) -> &'a Self {
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::mnt_idmap) -> &'a Self {
         // SAFETY: Transparent wrapper; validity is guaranteed by the caller.
         unsafe { &*ptr.cast::<Self>() }
     }
 
-    fn as_raw(&self) -> *mut bindings::mnt_idmap {
+    pub(crate) fn as_raw(&self) -> *mut bindings::mnt_idmap {
         self.inner.get()
     }
 }
@@ -1081,6 +1089,26 @@ pub trait Operations {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
+    /// Reads the inode's ACL of `typ` (`get_inode_acl`, never in RCU
+    /// walk mode): `None` if it has none.
+    fn get_acl(
+        _inode: &INode<Self::FileSystem>,
+        _typ: crate::vfs::acl::AclType,
+    ) -> Result<Option<crate::vfs::acl::PosixAcl>> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Sets or (with `None`) removes the inode's ACL of `typ` (`set_acl`);
+    /// the VFS holds `i_rwsem` and checked the caller's rights.
+    fn set_acl(
+        _idmap: &MntIdmap,
+        _inode: &INode<Self::FileSystem>,
+        _acl: Option<&crate::vfs::acl::Acl>,
+        _typ: crate::vfs::acl::AclType,
+    ) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
     /// Renames an entry, possibly over an existing one.
     fn rename(_idmap: &MntIdmap, _r: &Rename<'_, Self::FileSystem>) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
@@ -1101,6 +1129,7 @@ pub trait Operations {
 /// mapping).
 pub struct SetAttr<'a> {
     idmap: *mut bindings::mnt_idmap,
+    dentry: *mut bindings::dentry,
     attr: &'a bindings::iattr,
 }
 
@@ -1109,6 +1138,19 @@ impl SetAttr<'_> {
     pub fn size(&self) -> Option<i64> {
         // CAST: ATTR_SIZE is a small flag.
         (self.attr.ia_valid & bindings::ATTR_SIZE != 0).then_some(self.attr.ia_size)
+    }
+
+    /// After a mode change, rewrites the access ACL to match the new mode
+    /// (`posix_acl_chmod`; nothing without ACLs). Call after [`Self::copy`].
+    pub fn posix_acl_chmod<T: FileSystem>(&self, inode: &INode<T>) -> Result {
+        if self.attr.ia_valid & bindings::ATTR_MODE == 0 {
+            return Ok(());
+        }
+        // SAFETY: The idmap and the dentry (positive, naming `inode`) are live for the
+        // setattr call, whose `i_rwsem` the caller holds.
+        kernel::error::to_result(unsafe {
+            bindings::ext2rs_posix_acl_chmod(self.idmap, self.dentry, inode.mode())
+        })
     }
 
     /// Copies the other changed attributes into the inode (`setattr_copy`).
@@ -1195,6 +1237,16 @@ impl<T: FileSystem> Ops<T> {
                 } else {
                     None
                 },
+                get_inode_acl: if U::HAS_GET_ACL {
+                    Some(Self::get_inode_acl::<U>)
+                } else {
+                    None
+                },
+                set_acl: if U::HAS_SET_ACL {
+                    Some(Self::set_acl::<U>)
+                } else {
+                    None
+                },
                 ..pin_init::zeroed()
             },
             PhantomData,
@@ -1213,6 +1265,60 @@ impl<T: FileSystem> Ops<T> {
     pub const fn simple_symlink(mut self) -> Self {
         self.0.get_link = Some(bindings::simple_get_link);
         self
+    }
+
+    /// `inode_operations::get_inode_acl`: returns a reference the VFS
+    /// caches; in RCU walk mode asks to be called again (`-ECHILD`).
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS with a live inode of type `T`.
+    unsafe extern "C" fn get_inode_acl<U: Operations<FileSystem = T>>(
+        inode: *mut bindings::inode,
+        typ: c_int,
+        rcu: bool,
+    ) -> *mut bindings::posix_acl {
+        if rcu {
+            return ECHILD.to_ptr();
+        }
+        let Some(typ) = crate::vfs::acl::AclType::from_raw(typ) else {
+            return EINVAL.to_ptr();
+        };
+        // SAFETY: Per the safety contract the inode is live.
+        let inode = unsafe { INode::<T>::from_raw(inode) };
+        match U::get_acl(inode, typ) {
+            Ok(Some(acl)) => acl.into_raw(),
+            Ok(None) => core::ptr::null_mut(),
+            Err(e) => e.to_ptr(),
+        }
+    }
+
+    /// `inode_operations::set_acl`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS with a live idmap, a positive dentry of an inode of
+    /// type `T` whose `i_rwsem` it holds, and a live ACL or null.
+    unsafe extern "C" fn set_acl<U: Operations<FileSystem = T>>(
+        idmap: *mut bindings::mnt_idmap,
+        dentry: *mut bindings::dentry,
+        acl: *mut bindings::posix_acl,
+        typ: c_int,
+    ) -> c_int {
+        kernel::error::from_result(|| {
+            let typ = crate::vfs::acl::AclType::from_raw(typ).ok_or(EINVAL)?;
+            // SAFETY: Per the safety contract all are live for the call; the ACL is not
+            // changed while the VFS hands it to us.
+            let (idmap, inode, acl) = unsafe {
+                (
+                    MntIdmap::from_raw(idmap),
+                    INode::<T>::from_raw((*dentry).d_inode),
+                    (!acl.is_null()).then(|| crate::vfs::acl::Acl::from_raw(acl)),
+                )
+            };
+            U::set_acl(idmap, inode, acl, typ)?;
+            Ok(0)
+        })
     }
 
     /// `inode_operations::listxattr`.
@@ -1309,7 +1415,14 @@ impl<T: FileSystem> Ops<T> {
             // SAFETY: The dentry is positive (it names the inode being changed) and the
             // request is ours to read for the call.
             let (inode, attr) = unsafe { (INode::<T>::from_raw((*dentry).d_inode), &*attr) };
-            U::setattr(inode, &SetAttr { idmap, attr })?;
+            U::setattr(
+                inode,
+                &SetAttr {
+                    idmap,
+                    dentry,
+                    attr,
+                },
+            )?;
             Ok(0)
         })
     }
