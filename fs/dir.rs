@@ -25,6 +25,9 @@ use crate::format::dir::DirBlock;
 use crate::format::inode::EXT2_INDEX_FL;
 use crate::namei;
 use crate::sb::Ext2Fs;
+use crate::vfs::acl::Acl;
+use crate::vfs::acl::AclType;
+use crate::vfs::acl::PosixAcl;
 use crate::vfs::buffer::BufferHead;
 use crate::vfs::dentry::DEntry;
 use crate::vfs::errno;
@@ -309,6 +312,22 @@ struct DirInodeOps;
 #[vtable]
 impl inode::Operations for DirInodeOps {
     type FileSystem = Ext2Fs;
+
+    fn listxattr(inode: &INode<Ext2Fs>, buf: Option<&mut [u8]>) -> Result<usize> {
+        crate::xattr::list(inode, buf)
+    }
+
+    fn setattr(inode: &INode<Ext2Fs>, attr: &inode::SetAttr<'_>) -> Result {
+        crate::inode::setattr_simple(inode, attr)
+    }
+
+    fn get_acl(inode: &INode<Ext2Fs>, typ: AclType) -> Result<Option<PosixAcl>> {
+        crate::acl::get_acl(inode, typ)
+    }
+
+    fn set_acl(idmap: &MntIdmap, inode: &INode<Ext2Fs>, acl: Option<&Acl>, typ: AclType) -> Result {
+        crate::acl::set_acl(idmap, inode, acl, typ)
+    }
 
     fn lookup(dir: &INode<Ext2Fs>, dentry: &DEntry) -> Result<Option<ARef<INode<Ext2Fs>>>> {
         namei::lookup(dir, dentry.name())

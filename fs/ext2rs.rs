@@ -14,6 +14,8 @@ use kernel::prelude::*;
 pub mod vfs;
 
 #[forbid(unsafe_code)]
+mod acl;
+#[forbid(unsafe_code)]
 mod balloc;
 #[forbid(unsafe_code)]
 mod blockmap;

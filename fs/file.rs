@@ -22,6 +22,9 @@
 use crate::blockmap;
 use crate::iomap::Ext2Iomap;
 use crate::sb::Ext2Fs;
+use crate::vfs::acl::Acl;
+use crate::vfs::acl::AclType;
+use crate::vfs::acl::PosixAcl;
 use crate::vfs::address_space;
 use crate::vfs::address_space::Readahead;
 use crate::vfs::address_space::Writeback;
@@ -33,6 +36,7 @@ use crate::vfs::file::Kiocb;
 use crate::vfs::folio::LockedFolio;
 use crate::vfs::inode;
 use crate::vfs::inode::INode;
+use crate::vfs::inode::MntIdmap;
 use crate::vfs::inode::SetAttr;
 use crate::vfs::iomap;
 use crate::vfs::iomap::FiemapInfo;
@@ -227,7 +231,7 @@ pub(crate) fn setattr(inode: &INode<Ext2Fs>, attr: &SetAttr<'_>) -> Result {
     }
     attr.copy(inode);
     inode.mark_dirty();
-    Ok(())
+    attr.posix_acl_chmod(inode)
 }
 
 /// Page faults on mapped files.
@@ -254,6 +258,18 @@ struct FileInodeOps;
 #[vtable]
 impl inode::Operations for FileInodeOps {
     type FileSystem = Ext2Fs;
+
+    fn listxattr(inode: &INode<Ext2Fs>, buf: Option<&mut [u8]>) -> Result<usize> {
+        crate::xattr::list(inode, buf)
+    }
+
+    fn get_acl(inode: &INode<Ext2Fs>, typ: AclType) -> Result<Option<PosixAcl>> {
+        crate::acl::get_acl(inode, typ)
+    }
+
+    fn set_acl(idmap: &MntIdmap, inode: &INode<Ext2Fs>, acl: Option<&Acl>, typ: AclType) -> Result {
+        crate::acl::set_acl(idmap, inode, acl, typ)
+    }
 
     fn setattr(inode: &INode<Ext2Fs>, attr: &SetAttr<'_>) -> Result {
         setattr(inode, attr)

@@ -9,13 +9,18 @@ use crate::format::blockmap;
 use crate::format::inode as raw;
 use crate::format::inode::Inode;
 use crate::sb::Ext2Fs;
+use crate::vfs::acl::Acl;
+use crate::vfs::acl::AclType;
+use crate::vfs::acl::PosixAcl;
 use crate::vfs::errno;
+use crate::vfs::inode as vfs_inode;
 use crate::vfs::inode::Created;
 use crate::vfs::inode::Get;
 use crate::vfs::inode::INode;
 use crate::vfs::inode::MntIdmap;
 use crate::vfs::inode::New;
 use crate::vfs::inode::Params;
+use crate::vfs::inode::SetAttr;
 use crate::vfs::inode::Type;
 use crate::vfs::sb::SuperBlock;
 use kernel::new_mutex;
@@ -131,12 +136,18 @@ pub(crate) fn new_inode(
 ) -> Result<Created<Ext2Fs>> {
     let sb = dir.super_block();
     let is_dir = raw::s_isdir(mode);
+    // Inherited ACLs (or the umask) decide the mode before anything else.
+    let mut mode = mode;
+    let (default_acl, access_acl) = crate::vfs::acl::create(dir, &mut mode)?;
     let disk = new_disk_inode(dir, mode, &init);
     // Decide the type before taking an inode number, so that nothing after
     // the allocation fails but what releases the number again.
     let (typ, fast_link_len) = match init {
-        Init::FastSymlink(target) => (Type::FastSymlink(InodeInfo::fast_link), Some(target.len())),
-        Init::SlowSymlink => (Type::Symlink(file::AOPS), None),
+        Init::FastSymlink(target) => (
+            Type::FastSymlink(FAST_SYMLINK_IOPS, InodeInfo::fast_link),
+            Some(target.len()),
+        ),
+        Init::SlowSymlink => (Type::Symlink(SYMLINK_IOPS, file::AOPS), None),
         Init::Empty | Init::Device(_) => inode_type(sb, 0, &disk)?,
     };
     let ino = crate::ialloc::new_inode(sb, dir.ino(), is_dir)?;
@@ -155,6 +166,7 @@ pub(crate) fn new_inode(
         }
     };
     let inode = new.init_created(typ, InodeInfo::new(disk, fast_link_len))?;
+    crate::acl::init_acl(&inode, default_acl, access_acl)?;
     inode.mark_dirty();
     Ok(inode)
 }
@@ -218,10 +230,10 @@ fn inode_type(
         raw::S_IFREG => Type::Reg(file::FILE_IOPS, file::FILE_FOPS, file::AOPS),
         raw::S_IFDIR => Type::Dir(dir::DIR_IOPS, dir::DIR_FOPS),
         raw::S_IFLNK => return symlink_type(sb, ino, disk),
-        raw::S_IFCHR => Type::Chr(disk.rdev()),
-        raw::S_IFBLK => Type::Blk(disk.rdev()),
-        raw::S_IFIFO => Type::Fifo,
-        raw::S_IFSOCK => Type::Sock,
+        raw::S_IFCHR => Type::Chr(SPECIAL_IOPS, disk.rdev()),
+        raw::S_IFBLK => Type::Blk(SPECIAL_IOPS, disk.rdev()),
+        raw::S_IFIFO => Type::Fifo(SPECIAL_IOPS),
+        raw::S_IFSOCK => Type::Sock(SPECIAL_IOPS),
         _ => {
             return Err(crate::report(
                 sb,
@@ -249,12 +261,15 @@ fn symlink_type(
         if size >= FAST_LINK_BUF {
             return Err(bad_symlink_size(sb, ino, size));
         }
-        return Ok((Type::FastSymlink(InodeInfo::fast_link), Some(size)));
+        return Ok((
+            Type::FastSymlink(FAST_SYMLINK_IOPS, InodeInfo::fast_link),
+            Some(size),
+        ));
     }
     if size == 0 || size >= usize::try_from(sb.block_size())? {
         return Err(bad_symlink_size(sb, ino, size));
     }
-    Ok((Type::Symlink(file::AOPS), None))
+    Ok((Type::Symlink(SYMLINK_IOPS, file::AOPS), None))
 }
 
 /// A symlink whose length does not fit where its target is kept.
@@ -374,3 +389,61 @@ fn delete_inode(inode: &INode<Ext2Fs>) -> Result {
     write_inode(inode, false)?;
     crate::ialloc::free_inode(sb, ino, raw::s_isdir(inode.mode()))
 }
+
+/// `setattr` of inodes without data blocks of their own to truncate
+/// (symlinks, special files) and of directories: the attributes, then
+/// the access ACL after a mode change (`ext2_setattr`).
+pub(crate) fn setattr_simple(inode: &INode<Ext2Fs>, attr: &SetAttr<'_>) -> Result {
+    attr.copy(inode);
+    inode.mark_dirty();
+    attr.posix_acl_chmod(inode)
+}
+
+/// Symlinks (`ext2_symlink_inode_operations`): attributes, no ACLs.
+struct SymlinkInodeOps;
+
+#[vtable]
+impl vfs_inode::Operations for SymlinkInodeOps {
+    type FileSystem = Ext2Fs;
+
+    fn setattr(inode: &INode<Ext2Fs>, attr: &SetAttr<'_>) -> Result {
+        setattr_simple(inode, attr)
+    }
+
+    fn listxattr(inode: &INode<Ext2Fs>, buf: Option<&mut [u8]>) -> Result<usize> {
+        crate::xattr::list(inode, buf)
+    }
+}
+
+/// Device nodes, FIFOs and sockets (`ext2_special_inode_operations`).
+struct SpecialInodeOps;
+
+#[vtable]
+impl vfs_inode::Operations for SpecialInodeOps {
+    type FileSystem = Ext2Fs;
+
+    fn setattr(inode: &INode<Ext2Fs>, attr: &SetAttr<'_>) -> Result {
+        setattr_simple(inode, attr)
+    }
+
+    fn listxattr(inode: &INode<Ext2Fs>, buf: Option<&mut [u8]>) -> Result<usize> {
+        crate::xattr::list(inode, buf)
+    }
+
+    fn get_acl(inode: &INode<Ext2Fs>, typ: AclType) -> Result<Option<PosixAcl>> {
+        crate::acl::get_acl(inode, typ)
+    }
+
+    fn set_acl(idmap: &MntIdmap, inode: &INode<Ext2Fs>, acl: Option<&Acl>, typ: AclType) -> Result {
+        crate::acl::set_acl(idmap, inode, acl, typ)
+    }
+}
+
+/// The inode operations of symlinks whose target is in a block.
+const SYMLINK_IOPS: &vfs_inode::Ops<Ext2Fs> =
+    &vfs_inode::Ops::new::<SymlinkInodeOps>().page_symlink();
+/// The inode operations of symlinks whose target is in the inode.
+const FAST_SYMLINK_IOPS: &vfs_inode::Ops<Ext2Fs> =
+    &vfs_inode::Ops::new::<SymlinkInodeOps>().simple_symlink();
+/// The inode operations of device nodes, FIFOs and sockets.
+const SPECIAL_IOPS: &vfs_inode::Ops<Ext2Fs> = &vfs_inode::Ops::new::<SpecialInodeOps>();

@@ -46,10 +46,24 @@ pub(crate) enum Errors {
 }
 
 /// Mount options.
-#[derive(Default)]
 pub(crate) struct Options {
     /// `errors=`, if given; else the superblock's `s_errors` applies.
     errors: Option<Errors>,
+    /// `user_xattr` (the default) / `nouser_xattr`.
+    user_xattr: bool,
+    /// `acl` (the default) / `noacl`.
+    acl: bool,
+}
+
+impl Default for Options {
+    /// ext2's defaults with CONFIG_EXT2_FS_XATTR and _POSIX_ACL.
+    fn default() -> Self {
+        Self {
+            errors: None,
+            user_xattr: true,
+            acl: true,
+        }
+    }
 }
 
 /// Per-mount state.
@@ -69,6 +83,8 @@ pub(crate) struct SbInfo {
     pub(crate) dir_format: DirFormat,
     /// What to do about corruption.
     pub(crate) errors: Errors,
+    /// Whether `user.` attributes may be used (`user_xattr`).
+    pub(crate) user_xattr: bool,
     /// The superblock fields changed while mounted (counters, state,
     /// features), written back by [`commit_super`].
     pub(crate) state: Pin<KBox<Mutex<Superblock>>>,
@@ -86,6 +102,8 @@ impl SbInfo {
 }
 
 const OPT_ERRORS: u8 = 0;
+const OPT_USER_XATTR: u8 = 1;
+const OPT_ACL: u8 = 2;
 
 static ERRORS_VALUES: param::Constants<3> = param::Constants::new([
     param::Constant::new(c"continue", 0),
@@ -93,11 +111,11 @@ static ERRORS_VALUES: param::Constants<3> = param::Constants::new([
     param::Constant::new(c"panic", 2),
 ]);
 
-static PARAMS: param::Table<1> = param::Table::new([param::Spec::enumerated(
-    c"errors",
-    OPT_ERRORS,
-    &ERRORS_VALUES,
-)]);
+static PARAMS: param::Table<3> = param::Table::new([
+    param::Spec::enumerated(c"errors", OPT_ERRORS, &ERRORS_VALUES),
+    param::Spec::flag_no(c"user_xattr", OPT_USER_XATTR),
+    param::Spec::flag_no(c"acl", OPT_ACL),
+]);
 
 /// The superblock operations.
 struct SuperOps;
@@ -152,6 +170,8 @@ impl FileSystem for Ext2Fs {
             (OPT_ERRORS, param::Value::Enum(0)) => opts.errors = Some(Errors::Continue),
             (OPT_ERRORS, param::Value::Enum(1)) => opts.errors = Some(Errors::RemountRo),
             (OPT_ERRORS, param::Value::Enum(2)) => opts.errors = Some(Errors::Panic),
+            (OPT_USER_XATTR, param::Value::Flag(negated)) => opts.user_xattr = !negated,
+            (OPT_ACL, param::Value::Flag(negated)) => opts.acl = !negated,
             _ => return Err(EINVAL),
         }
         Ok(())
@@ -170,6 +190,11 @@ impl FileSystem for Ext2Fs {
             return Err(EINVAL);
         }
         let groups = read_groups(sb, &raw, fc)?;
+        sb.set_xattr(&crate::xattr::HANDLERS);
+        // With ACLs the umask is ours to apply (posix_acl_create).
+        if opts.acl {
+            sb.set_posix_acl();
+        }
         let max_bytes = blockmap::max_size(raw.block_size_bits()).map_err(|_| EINVAL)?;
         sb.set_params(
             usize::from(superblock::EXT2_SUPER_MAGIC),
@@ -186,6 +211,7 @@ impl FileSystem for Ext2Fs {
             errors: opts
                 .errors
                 .unwrap_or_else(|| errors_from_disk(raw.s_errors)),
+            user_xattr: opts.user_xattr,
             state: KBox::pin_init(new_mutex!(raw), GFP_KERNEL)?,
             free_blocks: AtomicU64::new(free_blocks),
             sb: raw,

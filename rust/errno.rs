@@ -39,6 +39,16 @@ pub fn enotempty() -> Error {
     from_positive(bindings::ENOTEMPTY)
 }
 
+/// `-ENODATA`: no such extended attribute.
+pub fn enodata() -> Error {
+    from_positive(bindings::ENODATA)
+}
+
+/// `-EOPNOTSUPP`: the attribute namespace is turned off (`nouser_xattr`).
+pub fn eopnotsupp() -> Error {
+    from_positive(bindings::EOPNOTSUPP)
+}
+
 /// Converts the `loff_t` result of a C function (an offset, or a negative
 /// errno) to a result.
 pub(crate) fn from_loff(ret: i64) -> Result<i64> {

@@ -334,3 +334,72 @@ int ext2rs_finish_open_simple(struct file *file)
 {
 	return finish_open_simple(file, 0);
 }
+
+struct posix_acl *ext2rs_posix_acl_alloc(unsigned int count)
+{
+	return posix_acl_alloc(count, GFP_KERNEL);
+}
+
+unsigned int ext2rs_posix_acl_count(const struct posix_acl *acl)
+{
+	return acl->a_count;
+}
+
+/* ids as ext2 stores them: in the initial user namespace (acl.c). */
+void ext2rs_posix_acl_entry(const struct posix_acl *acl, unsigned int i,
+			    u16 *tag, u16 *perm, u32 *id)
+{
+	const struct posix_acl_entry *e = &acl->a_entries[i];
+
+	*tag = e->e_tag;
+	*perm = e->e_perm;
+	if (e->e_tag == ACL_USER)
+		*id = from_kuid(&init_user_ns, e->e_uid);
+	else if (e->e_tag == ACL_GROUP)
+		*id = from_kgid(&init_user_ns, e->e_gid);
+	else
+		*id = 0;
+}
+
+void ext2rs_posix_acl_set_entry(struct posix_acl *acl, unsigned int i,
+				u16 tag, u16 perm, u32 id)
+{
+	struct posix_acl_entry *e = &acl->a_entries[i];
+
+	e->e_tag = tag;
+	e->e_perm = perm;
+	if (tag == ACL_USER)
+		e->e_uid = make_kuid(&init_user_ns, id);
+	else if (tag == ACL_GROUP)
+		e->e_gid = make_kgid(&init_user_ns, id);
+}
+
+void ext2rs_posix_acl_release(struct posix_acl *acl)
+{
+	posix_acl_release(acl);
+}
+
+int ext2rs_posix_acl_create(struct inode *dir, umode_t *mode,
+			    struct posix_acl **default_acl,
+			    struct posix_acl **acl)
+{
+	return posix_acl_create(dir, mode, default_acl, acl);
+}
+
+int ext2rs_posix_acl_update_mode(struct mnt_idmap *idmap, struct inode *inode,
+				 umode_t *mode, struct posix_acl **acl)
+{
+	return posix_acl_update_mode(idmap, inode, mode, acl);
+}
+
+int ext2rs_posix_acl_chmod(struct mnt_idmap *idmap, struct dentry *dentry,
+			   umode_t mode)
+{
+	return posix_acl_chmod(idmap, dentry, mode);
+}
+
+void ext2rs_set_cached_acl(struct inode *inode, int type,
+			   struct posix_acl *acl)
+{
+	set_cached_acl(inode, type, acl);
+}

@@ -12,6 +12,7 @@
 #include <linux/fs_context.h>
 #include <linux/iomap.h>
 #include <linux/mm.h>
+#include <linux/posix_acl.h>
 #include <linux/slab.h>
 #include <linux/writeback.h>
 
@@ -90,5 +91,28 @@ void ext2rs_iomap_bio_readahead(struct readahead_control *rac,
 /* Namespace changes: new inodes, O_TMPFILE, directory sync. */
 bool ext2rs_is_dirsync(const struct inode *inode);
 int ext2rs_finish_open_simple(struct file *file);
+
+/* POSIX ACLs: allocation, entries (a union of kuid/kgid), release. */
+struct posix_acl *ext2rs_posix_acl_alloc(unsigned int count);
+unsigned int ext2rs_posix_acl_count(const struct posix_acl *acl);
+void ext2rs_posix_acl_entry(const struct posix_acl *acl, unsigned int i,
+			    u16 *tag, u16 *perm, u32 *id);
+void ext2rs_posix_acl_set_entry(struct posix_acl *acl, unsigned int i,
+				u16 tag, u16 perm, u32 id);
+void ext2rs_posix_acl_release(struct posix_acl *acl);
+/*
+ * The exported ACL functions, wrapped so that they take the struct
+ * posix_acl of kernel::bindings (a bindgen pass over posix_acl.h would make
+ * a second, incompatible one).
+ */
+int ext2rs_posix_acl_create(struct inode *dir, umode_t *mode,
+			    struct posix_acl **default_acl,
+			    struct posix_acl **acl);
+int ext2rs_posix_acl_update_mode(struct mnt_idmap *idmap, struct inode *inode,
+				 umode_t *mode, struct posix_acl **acl);
+int ext2rs_posix_acl_chmod(struct mnt_idmap *idmap, struct dentry *dentry,
+			   umode_t mode);
+void ext2rs_set_cached_acl(struct inode *inode, int type,
+			   struct posix_acl *acl);
 
 #endif /* EXT2RS_HELPERS_H */

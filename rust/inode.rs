@@ -271,6 +271,14 @@ impl<T: FileSystem> INode<T> {
         unsafe { bindings::clear_nlink(self.as_raw()) };
     }
 
+    /// Sets the permission bits and type (`i_mode`), as an ACL change that
+    /// implies a new mode does; the caller holds `i_rwsem`.
+    pub fn set_mode(&self, mode: u16) {
+        // SAFETY: The inode is live; mode changes are serialised by `i_rwsem`, which the
+        // caller holds.
+        unsafe { (*self.as_raw()).i_mode = mode };
+    }
+
     /// Sets the change time to now (`inode_set_ctime_current`).
     pub fn touch_ctime(&self) {
         // SAFETY: The inode is live.
@@ -443,18 +451,20 @@ pub enum Type<T: FileSystem> {
     ),
     /// A directory.
     Dir(&'static Ops<T>, &'static file::Ops<T>),
-    /// A symlink whose target is read through the page cache (`page_get_link`).
-    Symlink(&'static address_space::Ops<T>),
-    /// A symlink whose target is held in the inode data, NUL-terminated.
-    FastSymlink(fn(&T::INodeData) -> &CStr),
+    /// A symlink whose target is read through the page cache; its table
+    /// comes from [`Ops::page_symlink`].
+    Symlink(&'static Ops<T>, &'static address_space::Ops<T>),
+    /// A symlink whose target is held in the inode data, NUL-terminated;
+    /// its table comes from [`Ops::simple_symlink`].
+    FastSymlink(&'static Ops<T>, fn(&T::INodeData) -> &CStr),
     /// A character device with the given `dev_t`.
-    Chr(u32),
+    Chr(&'static Ops<T>, u32),
     /// A block device with the given `dev_t`.
-    Blk(u32),
+    Blk(&'static Ops<T>, u32),
     /// A named pipe.
-    Fifo,
+    Fifo(&'static Ops<T>),
     /// A UNIX domain socket.
-    Sock,
+    Sock(&'static Ops<T>),
 }
 
 /// The attributes of an inode read from disk.
@@ -605,36 +615,40 @@ impl<T: FileSystem> New<T> {
                     (*ptr).i_op = &iops.0;
                     bindings::ext2rs_inode_set_fop(ptr, fops.as_raw());
                 }
-                Type::Symlink(aops) => {
+                Type::Symlink(iops, aops) => {
                     (*ptr).i_mode = S_IFLNK | perm;
-                    (*ptr).i_op = &bindings::page_symlink_inode_operations;
+                    (*ptr).i_op = &iops.0;
                     bindings::inode_nohighmem(ptr);
                     (*ptr).i_data.a_ops = aops.as_raw();
                 }
-                Type::FastSymlink(target) => {
+                Type::FastSymlink(iops, target) => {
                     (*ptr).i_mode = S_IFLNK | perm;
-                    (*ptr).i_op = &bindings::simple_symlink_inode_operations;
+                    (*ptr).i_op = &iops.0;
                     let data = (*INodeWithData::<T>::from_inode(ptr))
                         .data
                         .assume_init_ref();
                     bindings::ext2rs_inode_set_link(ptr, target(data).as_char_ptr().cast_mut());
                 }
-                Type::Chr(dev) => Self::special(ptr, S_IFCHR | perm, dev),
-                Type::Blk(dev) => Self::special(ptr, S_IFBLK | perm, dev),
-                Type::Fifo => Self::special(ptr, S_IFIFO | perm, 0),
-                Type::Sock => Self::special(ptr, S_IFSOCK | perm, 0),
+                Type::Chr(iops, dev) => Self::special(ptr, iops, S_IFCHR | perm, dev),
+                Type::Blk(iops, dev) => Self::special(ptr, iops, S_IFBLK | perm, dev),
+                Type::Fifo(iops) => Self::special(ptr, iops, S_IFIFO | perm, 0),
+                Type::Sock(iops) => Self::special(ptr, iops, S_IFSOCK | perm, 0),
             }
         }
     }
 
-    /// `init_special_inode`: device nodes, FIFOs and sockets.
+    /// `init_special_inode`: device nodes, FIFOs and sockets, with the
+    /// filesystem's inode operations (attributes, ACLs).
     ///
     /// # Safety
     ///
     /// `ptr` must be a new inode exclusively owned by the caller.
-    unsafe fn special(ptr: *mut bindings::inode, mode: u16, dev: u32) {
-        // SAFETY: Per the safety contract.
-        unsafe { bindings::init_special_inode(ptr, mode, dev) };
+    unsafe fn special(ptr: *mut bindings::inode, iops: &'static Ops<T>, mode: u16, dev: u32) {
+        // SAFETY: Per the safety contract; the table is `'static`.
+        unsafe {
+            bindings::init_special_inode(ptr, mode, dev);
+            (*ptr).i_op = &iops.0;
+        }
     }
 }
 
@@ -797,12 +811,12 @@ impl MntIdmap {
     /// # Safety
     ///
     /// `ptr` must be a live idmapping for `'a`.
-    unsafe fn from_raw<'a>(ptr: *mut bindings::mnt_idmap) -> &'a Self {
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::mnt_idmap) -> &'a Self {
         // SAFETY: Transparent wrapper; validity is guaranteed by the caller.
         unsafe { &*ptr.cast::<Self>() }
     }
 
-    fn as_raw(&self) -> *mut bindings::mnt_idmap {
+    pub(crate) fn as_raw(&self) -> *mut bindings::mnt_idmap {
         self.inner.get()
     }
 }
@@ -1068,6 +1082,33 @@ pub trait Operations {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
+    /// Lists the names of the inode's extended attributes, each with its
+    /// namespace prefix and a NUL, into `buf`, returning the bytes used
+    /// (`ERANGE` if they do not fit); with no buffer, the bytes needed.
+    fn listxattr(_inode: &INode<Self::FileSystem>, _buf: Option<&mut [u8]>) -> Result<usize> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Reads the inode's ACL of `typ` (`get_inode_acl`, never in RCU
+    /// walk mode): `None` if it has none.
+    fn get_acl(
+        _inode: &INode<Self::FileSystem>,
+        _typ: crate::vfs::acl::AclType,
+    ) -> Result<Option<crate::vfs::acl::PosixAcl>> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Sets or (with `None`) removes the inode's ACL of `typ` (`set_acl`);
+    /// the VFS holds `i_rwsem` and checked the caller's rights.
+    fn set_acl(
+        _idmap: &MntIdmap,
+        _inode: &INode<Self::FileSystem>,
+        _acl: Option<&crate::vfs::acl::Acl>,
+        _typ: crate::vfs::acl::AclType,
+    ) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
     /// Renames an entry, possibly over an existing one.
     fn rename(_idmap: &MntIdmap, _r: &Rename<'_, Self::FileSystem>) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
@@ -1088,6 +1129,7 @@ pub trait Operations {
 /// mapping).
 pub struct SetAttr<'a> {
     idmap: *mut bindings::mnt_idmap,
+    dentry: *mut bindings::dentry,
     attr: &'a bindings::iattr,
 }
 
@@ -1096,6 +1138,19 @@ impl SetAttr<'_> {
     pub fn size(&self) -> Option<i64> {
         // CAST: ATTR_SIZE is a small flag.
         (self.attr.ia_valid & bindings::ATTR_SIZE != 0).then_some(self.attr.ia_size)
+    }
+
+    /// After a mode change, rewrites the access ACL to match the new mode
+    /// (`posix_acl_chmod`; nothing without ACLs). Call after [`Self::copy`].
+    pub fn posix_acl_chmod<T: FileSystem>(&self, inode: &INode<T>) -> Result {
+        if self.attr.ia_valid & bindings::ATTR_MODE == 0 {
+            return Ok(());
+        }
+        // SAFETY: The idmap and the dentry (positive, naming `inode`) are live for the
+        // setattr call, whose `i_rwsem` the caller holds.
+        kernel::error::to_result(unsafe {
+            bindings::ext2rs_posix_acl_chmod(self.idmap, self.dentry, inode.mode())
+        })
     }
 
     /// Copies the other changed attributes into the inode (`setattr_copy`).
@@ -1177,10 +1232,121 @@ impl<T: FileSystem> Ops<T> {
                 } else {
                     None
                 },
+                listxattr: if U::HAS_LISTXATTR {
+                    Some(Self::listxattr::<U>)
+                } else {
+                    None
+                },
+                get_inode_acl: if U::HAS_GET_ACL {
+                    Some(Self::get_inode_acl::<U>)
+                } else {
+                    None
+                },
+                set_acl: if U::HAS_SET_ACL {
+                    Some(Self::set_acl::<U>)
+                } else {
+                    None
+                },
                 ..pin_init::zeroed()
             },
             PhantomData,
         )
+    }
+
+    /// The table with `get_link` reading the target through the page cache
+    /// (`page_get_link`), for [`Type::Symlink`].
+    pub const fn page_symlink(mut self) -> Self {
+        self.0.get_link = Some(bindings::page_get_link);
+        self
+    }
+
+    /// The table with `get_link` returning `i_link` (`simple_get_link`),
+    /// for [`Type::FastSymlink`].
+    pub const fn simple_symlink(mut self) -> Self {
+        self.0.get_link = Some(bindings::simple_get_link);
+        self
+    }
+
+    /// `inode_operations::get_inode_acl`: returns a reference the VFS
+    /// caches; in RCU walk mode asks to be called again (`-ECHILD`).
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS with a live inode of type `T`.
+    unsafe extern "C" fn get_inode_acl<U: Operations<FileSystem = T>>(
+        inode: *mut bindings::inode,
+        typ: c_int,
+        rcu: bool,
+    ) -> *mut bindings::posix_acl {
+        if rcu {
+            return ECHILD.to_ptr();
+        }
+        let Some(typ) = crate::vfs::acl::AclType::from_raw(typ) else {
+            return EINVAL.to_ptr();
+        };
+        // SAFETY: Per the safety contract the inode is live.
+        let inode = unsafe { INode::<T>::from_raw(inode) };
+        match U::get_acl(inode, typ) {
+            Ok(Some(acl)) => acl.into_raw(),
+            Ok(None) => core::ptr::null_mut(),
+            Err(e) => e.to_ptr(),
+        }
+    }
+
+    /// `inode_operations::set_acl`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS with a live idmap, a positive dentry of an inode of
+    /// type `T` whose `i_rwsem` it holds, and a live ACL or null.
+    unsafe extern "C" fn set_acl<U: Operations<FileSystem = T>>(
+        idmap: *mut bindings::mnt_idmap,
+        dentry: *mut bindings::dentry,
+        acl: *mut bindings::posix_acl,
+        typ: c_int,
+    ) -> c_int {
+        kernel::error::from_result(|| {
+            let typ = crate::vfs::acl::AclType::from_raw(typ).ok_or(EINVAL)?;
+            // SAFETY: Per the safety contract all are live for the call; the ACL is not
+            // changed while the VFS hands it to us.
+            let (idmap, inode, acl) = unsafe {
+                (
+                    MntIdmap::from_raw(idmap),
+                    INode::<T>::from_raw((*dentry).d_inode),
+                    (!acl.is_null()).then(|| crate::vfs::acl::Acl::from_raw(acl)),
+                )
+            };
+            U::set_acl(idmap, inode, acl, typ)?;
+            Ok(0)
+        })
+    }
+
+    /// `inode_operations::listxattr`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS with a positive dentry of an inode of type `T` and
+    /// `buffer` null or valid for writing `size` bytes.
+    unsafe extern "C" fn listxattr<U: Operations<FileSystem = T>>(
+        dentry: *mut bindings::dentry,
+        buffer: *mut kernel::ffi::c_char,
+        size: usize,
+    ) -> isize {
+        // SAFETY: Per the safety contract the dentry is positive with a live inode of this
+        // filesystem, and the buffer, when there is one, is `size` bytes the VFS allocated
+        // for this request.
+        let (inode, buf) = unsafe {
+            (
+                INode::<T>::from_raw((*dentry).d_inode),
+                (!buffer.is_null() && size != 0)
+                    .then(|| core::slice::from_raw_parts_mut(buffer.cast::<u8>(), size)),
+            )
+        };
+        match U::listxattr(inode, buf) {
+            Ok(n) => isize::try_from(n).unwrap_or(isize::MAX),
+            // CAST: errnos are small negative numbers.
+            Err(e) => e.to_errno() as isize,
+        }
     }
 
     /// `inode_operations::lookup`: finds the inode and splices it into the
@@ -1249,7 +1415,14 @@ impl<T: FileSystem> Ops<T> {
             // SAFETY: The dentry is positive (it names the inode being changed) and the
             // request is ours to read for the call.
             let (inode, attr) = unsafe { (INode::<T>::from_raw((*dentry).d_inode), &*attr) };
-            U::setattr(inode, &SetAttr { idmap, attr })?;
+            U::setattr(
+                inode,
+                &SetAttr {
+                    idmap,
+                    dentry,
+                    attr,
+                },
+            )?;
             Ok(0)
         })
     }

@@ -8,6 +8,7 @@
 //! Rust built on what is exported from here. Each C ops table the
 //! filesystem installs has its own `#[vtable]` trait and a const table.
 
+pub mod acl;
 pub mod address_space;
 pub mod bindings;
 pub mod buffer;
@@ -23,3 +24,4 @@ pub mod mm;
 pub mod param;
 pub mod sb;
 pub mod time;
+pub mod xattr;

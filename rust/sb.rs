@@ -26,6 +26,9 @@ pub const SB_RDONLY: u32 = 1;
 /// [`SB_RDONLY`] as the `s_flags` word has it.
 const SB_RDONLY_FLAG: usize = 1;
 
+/// `SB_POSIXACL` (`BIT(16)`) as the `s_flags` word has it.
+const SB_POSIXACL_FLAG: usize = 1 << 16;
+
 /// Typestate of a superblock: [`New`] while `fill_super` sets it up,
 /// [`Ready`] once its data is in `s_fs_info`.
 pub trait State {}
@@ -94,6 +97,13 @@ impl<T: FileSystem, S: State> SuperBlock<T, S> {
         // serialises with the callers that care; a torn read is impossible for a word.
         let flags = unsafe { (*self.as_raw()).s_flags };
         flags & SB_RDONLY_FLAG != 0
+    }
+
+    /// Whether POSIX ACLs are on (`IS_POSIXACL`).
+    pub fn posix_acl(&self) -> bool {
+        // SAFETY: The superblock is live; `s_flags` is a word read atomically.
+        let flags = unsafe { (*self.as_raw()).s_flags };
+        flags & SB_POSIXACL_FLAG != 0
     }
 
     /// The largest file size (`s_maxbytes`).
@@ -218,6 +228,21 @@ impl<T: FileSystem> SuperBlock<T, New> {
             (*sb).s_time_min = time_min;
             (*sb).s_time_max = time_max;
         }
+    }
+
+    /// Installs the extended attribute handlers (`s_xattr`), before any
+    /// inode is read: inodes get `IOP_XATTR` when they are allocated.
+    pub fn set_xattr<const N: usize>(&self, table: &'static crate::vfs::xattr::Table<T, N>) {
+        // SAFETY: The superblock is new and exclusively owned by fill_super; the table is
+        // `'static` and NULL-terminated by construction.
+        unsafe { (*self.as_raw()).s_xattr = table.as_raw() };
+    }
+
+    /// Turns POSIX ACLs on (`SB_POSIXACL`): the VFS then leaves the umask
+    /// to the filesystem (`posix_acl_create`) and checks ACLs.
+    pub fn set_posix_acl(&self) {
+        // SAFETY: The superblock is new and exclusively owned by fill_super.
+        unsafe { (*self.as_raw()).s_flags |= SB_POSIXACL_FLAG };
     }
 
     /// Marks the superblock read-only (`SB_RDONLY`).

@@ -91,6 +91,37 @@ impl DirEntryError {
     }
 }
 
+/// Why an extended attribute block was rejected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum XattrError {
+    /// Bad magic, `h_blocks` not 1, or the block too small.
+    Header,
+    /// `h_refcount` is 0.
+    Refcount,
+    /// An entry or the end of the entry table runs past the block.
+    EntryOutside,
+    /// An entry names a separate value block (`e_value_block`).
+    ValueBlock,
+    /// A value lies outside the value area.
+    ValueOutside,
+    /// Two values overlap.
+    ValueOverlap,
+}
+
+impl XattrError {
+    /// Human-readable reason.
+    pub fn name(self) -> &'static str {
+        match self {
+            XattrError::Header => "bad header",
+            XattrError::Refcount => "zero reference count",
+            XattrError::EntryOutside => "entry outside the block",
+            XattrError::ValueBlock => "value in a separate block",
+            XattrError::ValueOutside => "value outside the value area",
+            XattrError::ValueOverlap => "overlapping values",
+        }
+    }
+}
+
 /// Something on disk (or an argument derived from it) is invalid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FormatError {
@@ -222,6 +253,12 @@ pub enum FormatError {
     BadDirInode(u32),
     /// No directory entry starts at the given offset.
     NoEntryAt(u32),
+    /// An extended attribute block is invalid.
+    BadXattr(XattrError),
+    /// The attributes do not fit in one block.
+    XattrNoSpace,
+    /// An ACL attribute value is not a valid ext2 ACL.
+    BadAcl,
     /// A bit number is beyond the bitmap.
     BitOutOfRange {
         /// The bit number.
@@ -320,6 +357,9 @@ impl fmt::Display for FormatError {
             FormatError::BadName(l) => write!(f, "bad name length {l}"),
             FormatError::BadDirInode(i) => write!(f, "bad inode {i} for directory entry"),
             FormatError::NoEntryAt(o) => write!(f, "no directory entry at offset {o}"),
+            FormatError::BadXattr(why) => write!(f, "bad xattr block: {}", why.name()),
+            FormatError::XattrNoSpace => write!(f, "no space in xattr block"),
+            FormatError::BadAcl => write!(f, "bad ACL"),
             FormatError::BitOutOfRange { bit, size } => {
                 write!(f, "bit {bit} beyond bitmap of {size} bits")
             }

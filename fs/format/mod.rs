@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The ext2 on-disk format in plain `core` Rust: decoding, validation and
-//! encoding of the superblock, group descriptors, inodes, directory blocks
-//! and bitmaps, and the block map arithmetic.
+//! encoding of the superblock, group descriptors, inodes, directory blocks,
+//! bitmaps and extended attribute blocks, and the block map arithmetic.
 //!
 //! Nothing here touches the kernel: the same files build into the module
 //! (as `format`) and into the host crate `tools/ext2rs-format`, where
@@ -18,5 +18,6 @@ pub mod group;
 pub mod inode;
 mod le;
 pub mod superblock;
+pub mod xattr;
 
 pub use error::{FormatError, Result};
