@@ -17,9 +17,12 @@ set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 cd "$EXT2RS_ROOT" || exit 1
 
+# KASAN under TCG is several times slower, more so on a busy machine.
+timeout=900
 vm_flags=()
 if [ "${1:-}" = --kasan ]; then
 	vm_flags+=(--kasan)
+	timeout=1800
 	shift
 fi
 work=$EXT2RS_ROOT/target/namespace-tests
@@ -40,7 +43,7 @@ t0=$SECONDS
 # shellcheck disable=SC2016 # expanded by the guest's bash
 # The three block sizes run side by side (the guest has two CPUs; each
 # test is mostly process start-up under TCG), their logs shown in order.
-scripts/vm "${vm_flags[@]}" --timeout 600 "${disks[@]}" -- bash -c '
+scripts/vm "${vm_flags[@]}" --timeout "$timeout" "${disks[@]}" -- bash -c '
 	logs=$(mktemp -d /tmp/ns-logs.XXXXXX)
 	while [ $# -ge 3 ]; do
 		scripts/tests/namespace-guest.sh "$1" "$2" "$3" >"$logs/$3.log" 2>&1 &

@@ -15,9 +15,12 @@ set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 cd "$EXT2RS_ROOT" || exit 1
 
+# KASAN under TCG is several times slower, more so on a busy machine.
+timeout=600
 vm_flags=()
 if [ "${1:-}" = --kasan ]; then
 	vm_flags+=(--kasan)
+	timeout=1800
 	shift
 fi
 work=$EXT2RS_ROOT/target/xattr-tests
@@ -34,7 +37,7 @@ done
 
 t0=$SECONDS
 # shellcheck disable=SC2016 # expanded by the guest's bash
-scripts/vm "${vm_flags[@]}" --timeout 300 "${disks[@]}" -- bash -c '
+scripts/vm "${vm_flags[@]}" --timeout "$timeout" "${disks[@]}" -- bash -c '
 	logs=$(mktemp -d /tmp/xattr-logs.XXXXXX)
 	while [ $# -ge 2 ]; do
 		scripts/tests/xattr-guest.sh "$1" "$2" >"$logs/$2.log" 2>&1 &
