@@ -3,7 +3,9 @@
 //! and pwrite loops, ftruncate, fsync, fstat, shared mappings and
 //! page-aligned buffers for O_DIRECT.
 
-use std::alloc::{self, Layout};
+#[path = "aligned.rs"]
+mod aligned;
+pub use aligned::{page_size, AlignedBuf};
 use std::ffi::CString;
 use std::io;
 use std::ptr::NonNull;
@@ -210,58 +212,6 @@ impl Drop for Mapping {
     }
 }
 
-/// The system page size.
-pub fn page_size() -> u64 {
-    // SAFETY: sysconf has no memory-safety preconditions.
-    let ps = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    if ps > 0 {
-        ps as u64
-    } else {
-        4096
-    }
-}
-
-/// Buffer alignment for O_DIRECT.
-pub const DIO_ALIGN: usize = 4096;
-
-/// A zeroed heap buffer aligned to [`DIO_ALIGN`] for O_DIRECT.
-#[derive(Debug)]
-pub struct AlignedBuf {
-    ptr: NonNull<u8>,
-    layout: Layout,
-}
-
-impl AlignedBuf {
-    /// A zeroed buffer of `len` (> 0) bytes.
-    pub fn new(len: usize) -> AlignedBuf {
-        let layout = Layout::from_size_align(len.max(1), DIO_ALIGN)
-            .unwrap_or_else(|_| panic!("bad O_DIRECT buffer size {len}"));
-        // SAFETY: the layout has a non-zero size.
-        let raw = unsafe { alloc::alloc_zeroed(layout) };
-        let ptr = NonNull::new(raw).unwrap_or_else(|| alloc::handle_alloc_error(layout));
-        AlignedBuf { ptr, layout }
-    }
-
-    /// The buffer.
-    pub fn as_slice(&self) -> &[u8] {
-        // SAFETY: `ptr` owns `layout.size()` initialised (zeroed) bytes.
-        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.layout.size()) }
-    }
-
-    /// The buffer, writable.
-    pub fn as_mut_slice(&mut self) -> &mut [u8] {
-        // SAFETY: as in `as_slice`, and `&mut self` makes this unique.
-        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.layout.size()) }
-    }
-}
-
-impl Drop for AlignedBuf {
-    fn drop(&mut self) {
-        // SAFETY: allocated in `new` with this layout, freed once.
-        unsafe { alloc::dealloc(self.ptr.as_ptr(), self.layout) };
-    }
-}
-
 /// umount2(2) of `target`.
 pub fn umount(target: &CString) -> io::Result<()> {
     // SAFETY: `target` is a valid NUL-terminated string.
@@ -284,19 +234,4 @@ pub fn mount(
     // a NUL-terminated option string, as mount(2) expects for these types.
     check(unsafe { libc::mount(source.as_ptr(), target.as_ptr(), fstype.as_ptr(), 0, data) })
         .map(drop)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{AlignedBuf, DIO_ALIGN};
-
-    #[test]
-    fn aligned_buf_is_aligned_and_zeroed() {
-        let mut b = AlignedBuf::new(3 * 512);
-        assert_eq!(b.as_slice().as_ptr() as usize % DIO_ALIGN, 0);
-        assert_eq!(b.as_slice().len(), 1536);
-        assert!(b.as_slice().iter().all(|&x| x == 0));
-        b.as_mut_slice()[7] = 1;
-        assert_eq!(b.as_slice()[7], 1);
-    }
 }
