@@ -371,18 +371,7 @@ pub fn dio_rw<U: Operations, D: DioOperations<FileSystem = U::FileSystem>>(
     iter: &mut IovIter,
     dio_flags: u32,
 ) -> Result<usize> {
-    // SAFETY: Both are live and ours; the caller holds `i_rwsem` as iomap requires.
-    from_ssize(unsafe {
-        bindings::iomap_dio_rw(
-            iocb.as_raw(),
-            iter.as_raw(),
-            Tables::<U>::ops(),
-            &DioTables::<D>::OPS,
-            dio_flags,
-            core::ptr::null_mut(),
-            0,
-        )
-    })
+    raw_dio_rw::<U>(iocb, iter, &DioTables::<D>::OPS, dio_flags)
 }
 
 /// Direct I/O without a completion callback (reads).
@@ -390,14 +379,25 @@ pub fn dio_read<U: Operations>(
     iocb: &mut Kiocb<U::FileSystem>,
     iter: &mut IovIter,
 ) -> Result<usize> {
-    // SAFETY: Both are live and ours; the caller holds `i_rwsem` shared.
+    raw_dio_rw::<U>(iocb, iter, core::ptr::null(), 0)
+}
+
+/// `iomap_dio_rw` with `dops` (a `'static` table, or null for none).
+fn raw_dio_rw<U: Operations>(
+    iocb: &mut Kiocb<U::FileSystem>,
+    iter: &mut IovIter,
+    dops: *const bindings::iomap_dio_ops,
+    dio_flags: u32,
+) -> Result<usize> {
+    // SAFETY: Both are live and ours; the callers hold `i_rwsem` as iomap requires
+    // (exclusive for writes, shared for reads); `dops` is null or a static table.
     from_ssize(unsafe {
         bindings::iomap_dio_rw(
             iocb.as_raw(),
             iter.as_raw(),
             Tables::<U>::ops(),
-            core::ptr::null(),
-            0,
+            dops,
+            dio_flags,
             core::ptr::null_mut(),
             0,
         )
