@@ -307,12 +307,7 @@ pub(crate) fn commit_super(sb: &SuperBlock<Ext2Fs>, mount: MountState, sync: boo
         free_blocks = free_blocks.saturating_add(u32::from(desc.bg_free_blocks_count));
         free_inodes = free_inodes.saturating_add(u32::from(desc.bg_free_inodes_count));
     }
-    let bits = sb.block_size_bits();
-    let bh = sb.bread(SUPERBLOCK_OFFSET >> bits)?;
-    // CAST: the remainder is below the block size.
-    let offset = (SUPERBLOCK_OFFSET & ((1 << bits) - 1)) as usize;
-    {
-        let mut st = sbi.state.lock();
+    write_super(sb, sync, |st| {
         st.s_free_blocks_count = free_blocks;
         st.s_free_inodes_count = free_inodes;
         st.s_wtime = now_u32();
@@ -321,15 +316,7 @@ pub(crate) fn commit_super(sb: &SuperBlock<Ext2Fs>, mount: MountState, sync: boo
             MountState::Clean => st.s_state |= sbi.sb.s_state & superblock::EXT2_VALID_FS,
             MountState::Keep => {}
         }
-        let mut locked = bh.lock();
-        let bytes = locked.data_mut().get_mut(offset..).ok_or(EINVAL)?;
-        st.write_mutable(bytes).map_err(|_| EINVAL)?;
-    }
-    bh.mark_dirty();
-    if sync {
-        bh.sync()?;
-    }
-    Ok(())
+    })
 }
 
 /// Records in the superblock that the filesystem has errors
@@ -340,24 +327,34 @@ pub(crate) fn mark_error(sb: &SuperBlock<Ext2Fs>) {
     if sb.rdonly() {
         return;
     }
-    let sbi = sb.data();
+    // Best effort: the caller reports the error itself.
+    let _ = write_super(sb, true, |st| st.s_state |= superblock::EXT2_ERROR_FS);
+}
+
+/// Applies `update` to the mounted superblock state and writes its
+/// changing fields into the superblock's buffer, under the state mutex
+/// (never taken with a group lock held); with `sync`, waits for the write.
+fn write_super(
+    sb: &SuperBlock<Ext2Fs>,
+    sync: bool,
+    update: impl FnOnce(&mut Superblock),
+) -> Result {
     let bits = sb.block_size_bits();
-    let Ok(bh) = sb.bread(SUPERBLOCK_OFFSET >> bits) else {
-        return;
-    };
+    let bh = sb.bread(SUPERBLOCK_OFFSET >> bits)?;
     // CAST: the remainder is below the block size.
     let offset = (SUPERBLOCK_OFFSET & ((1 << bits) - 1)) as usize;
     {
-        let mut st = sbi.state.lock();
-        st.s_state |= superblock::EXT2_ERROR_FS;
+        let mut st = sb.data().state.lock();
+        update(&mut st);
         let mut locked = bh.lock();
-        if let Some(bytes) = locked.data_mut().get_mut(offset..) {
-            // Best effort: the caller reports the error itself.
-            let _ = st.write_mutable(bytes);
-        }
+        let bytes = locked.data_mut().get_mut(offset..).ok_or(EINVAL)?;
+        st.write_mutable(bytes).map_err(|_| EINVAL)?;
     }
     bh.mark_dirty();
-    let _ = bh.sync();
+    if sync {
+        bh.sync()?;
+    }
+    Ok(())
 }
 
 /// The default `errors=` behaviour recorded by mke2fs/tune2fs.
