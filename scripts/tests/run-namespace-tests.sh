@@ -52,13 +52,19 @@ scripts/vm "${vm_flags[@]}" --timeout "$timeout" "${disks[@]}" -- bash -c '
 	wait
 	cat "$logs"/1024.log "$logs"/2048.log "$logs"/4096.log' namespace "${args[@]}" 2>&1 | tee "$work/vm.log"
 rc=${PIPESTATUS[0]}
-passed=0 failed=0
+passed=0 failed=0 ended=0
 while read -r p f; do
-	passed=$((passed + p)) failed=$((failed + f))
+	passed=$((passed + p)) failed=$((failed + f)) ended=$((ended + 1))
 done < <(sed -nE 's/^namespace: ([0-9]+) passed, ([0-9]+) failed.*/\1 \2/p' "$work/vm.log")
 if [ "$rc" != 0 ] && [ "$failed" = 0 ]; then
 	failed=$((failed + 1))
 	log "the VM run failed (exit $rc) without a failed test"
+fi
+# Each block size ends with its own summary line; one missing means its
+# script died early (a syntax error counts nothing by itself).
+if [ "$ended" != 3 ]; then
+	failed=$((failed + 1))
+	log "only $ended of 3 block sizes reported their results"
 fi
 log "VM run: $((SECONDS - t0)) s (exit $rc)"
 echo "namespace: $passed passed, $failed failed"

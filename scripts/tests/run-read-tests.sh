@@ -37,17 +37,20 @@ passed=0 failed=0
 # "<name>: N passed, N failed" lines to the totals, and counts a failed run
 # without such a failure as one failure.
 vm_run() {
-	local label=$1 timeout=$2 t0=$SECONDS rc p f got_fail=0
+	local label=$1 timeout=$2 t0=$SECONDS rc p f got_fail=0 got=0
 	shift 2
 	log "=== $label"
 	scripts/vm "${vm_flags[@]}" --timeout "$timeout" "$@" 2>&1 | tee "$work/$label.log"
 	rc=${PIPESTATUS[0]}
 	while read -r p f; do
-		passed=$((passed + p)) failed=$((failed + f)) got_fail=$((got_fail + f))
+		passed=$((passed + p)) failed=$((failed + f)) got_fail=$((got_fail + f)) got=1
 	done < <(sed -nE 's/^(read|corrupt): ([0-9]+) passed, ([0-9]+) failed.*/\2 \3/p' "$work/$label.log")
 	if [ "$rc" != 0 ] && [ "$got_fail" = 0 ]; then
 		failed=$((failed + 1))
 		log "$label: the VM run failed (exit $rc) without a failed test"
+	elif [ "$got" = 0 ]; then
+		failed=$((failed + 1))
+		log "$label: no summary line from the guest"
 	fi
 	log "=== $label: $((SECONDS - t0)) s (VM exit $rc)"
 }
