@@ -35,7 +35,9 @@ use crate::vfs::file;
 use crate::vfs::file::DirEmitter;
 use crate::vfs::file::File;
 use crate::vfs::inode;
+use crate::vfs::inode::FileAttr;
 use crate::vfs::inode::INode;
+use crate::vfs::inode::Kstat;
 use crate::vfs::inode::MntIdmap;
 use crate::vfs::inode::Rename;
 use crate::vfs::inode::TmpFile;
@@ -313,6 +315,18 @@ struct DirInodeOps;
 impl inode::Operations for DirInodeOps {
     type FileSystem = Ext2Fs;
 
+    fn getattr(inode: &INode<Ext2Fs>, stat: &mut Kstat<'_>) -> Result {
+        crate::ioctl::getattr(inode, stat)
+    }
+
+    fn fileattr_get(inode: &INode<Ext2Fs>) -> Result<u32> {
+        crate::ioctl::fileattr_get(inode)
+    }
+
+    fn fileattr_set(_idmap: &MntIdmap, inode: &INode<Ext2Fs>, fa: &FileAttr<'_>) -> Result {
+        crate::ioctl::fileattr_set(inode, fa)
+    }
+
     fn listxattr(inode: &INode<Ext2Fs>, buf: Option<&mut [u8]>) -> Result<usize> {
         crate::xattr::list(inode, buf)
     }
@@ -391,6 +405,10 @@ impl file::Operations for DirFileOps {
 
     fn iterate_shared(file: &File<Ext2Fs>, emitter: &mut DirEmitter<'_>) -> Result {
         readdir(file.inode(), emitter)
+    }
+
+    fn fsync(file: &File<Ext2Fs>, start: i64, end: i64, datasync: bool) -> Result {
+        crate::file::fsync(file, start, end, datasync)
     }
 }
 

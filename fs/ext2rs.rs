@@ -22,6 +22,8 @@ mod blockmap;
 #[forbid(unsafe_code)]
 mod dir;
 #[forbid(unsafe_code)]
+mod export;
+#[forbid(unsafe_code)]
 mod file;
 #[forbid(unsafe_code)]
 pub mod format;
@@ -29,6 +31,8 @@ pub mod format;
 mod ialloc;
 #[forbid(unsafe_code)]
 mod inode;
+#[forbid(unsafe_code)]
+mod ioctl;
 #[forbid(unsafe_code)]
 mod iomap;
 #[forbid(unsafe_code)]

@@ -35,7 +35,9 @@ use crate::vfs::file::IovIter;
 use crate::vfs::file::Kiocb;
 use crate::vfs::folio::LockedFolio;
 use crate::vfs::inode;
+use crate::vfs::inode::FileAttr;
 use crate::vfs::inode::INode;
+use crate::vfs::inode::Kstat;
 use crate::vfs::inode::MntIdmap;
 use crate::vfs::inode::SetAttr;
 use crate::vfs::iomap;
@@ -99,16 +101,23 @@ impl file::Operations for FileOps {
         iocb.generic_write_sync(written)
     }
 
-    fn fsync(file: &File<Ext2Fs>, start: i64, end: i64, _datasync: bool) -> Result {
-        file.write_and_wait_range(start, end)?;
-        let inode = file.inode();
-        let sb = inode.super_block();
-        inode.sync_metadata()?;
-        // Indirect blocks, bitmaps and descriptors the data depends on are
-        // in the device's buffer cache: write them all.
-        sb.sync_blockdev()?;
-        sb.issue_flush()
+    fn fsync(file: &File<Ext2Fs>, start: i64, end: i64, datasync: bool) -> Result {
+        fsync(file, start, end, datasync)
     }
+}
+
+/// `fsync` of files and directories (`ext2_fsync`): the range of the page
+/// cache (directories have none there: their blocks are metadata), the
+/// inode, and every dirty metadata buffer, then the device's cache.
+pub(crate) fn fsync(file: &File<Ext2Fs>, start: i64, end: i64, _datasync: bool) -> Result {
+    file.write_and_wait_range(start, end)?;
+    let inode = file.inode();
+    let sb = inode.super_block();
+    inode.sync_metadata()?;
+    // Indirect blocks, directory blocks, bitmaps and descriptors the data
+    // depends on are in the device's buffer cache: write them all.
+    sb.sync_blockdev()?;
+    sb.issue_flush()
 }
 
 /// Zeroes the block straddling `old`, the current EOF, from `old` on (up
@@ -259,6 +268,18 @@ struct FileInodeOps;
 impl inode::Operations for FileInodeOps {
     type FileSystem = Ext2Fs;
 
+    fn getattr(inode: &INode<Ext2Fs>, stat: &mut Kstat<'_>) -> Result {
+        crate::ioctl::getattr(inode, stat)
+    }
+
+    fn fileattr_get(inode: &INode<Ext2Fs>) -> Result<u32> {
+        crate::ioctl::fileattr_get(inode)
+    }
+
+    fn fileattr_set(_idmap: &MntIdmap, inode: &INode<Ext2Fs>, fa: &FileAttr<'_>) -> Result {
+        crate::ioctl::fileattr_set(inode, fa)
+    }
+
     fn listxattr(inode: &INode<Ext2Fs>, buf: Option<&mut [u8]>) -> Result<usize> {
         crate::xattr::list(inode, buf)
     }
@@ -298,6 +319,10 @@ impl address_space::Operations for Aops {
 
     fn writepages(wb: &Writeback) -> Result {
         iomap::writepages::<Ext2Iomap>(wb)
+    }
+
+    fn bmap(inode: &INode<Ext2Fs>, block: u64) -> u64 {
+        iomap::bmap::<Ext2Iomap>(inode, block)
     }
 }
 

@@ -17,6 +17,7 @@ use crate::vfs::inode as vfs_inode;
 use crate::vfs::inode::Created;
 use crate::vfs::inode::Get;
 use crate::vfs::inode::INode;
+use crate::vfs::inode::Kstat;
 use crate::vfs::inode::MntIdmap;
 use crate::vfs::inode::New;
 use crate::vfs::inode::Params;
@@ -104,6 +105,7 @@ pub(crate) fn iget(sb: &SuperBlock<Ext2Fs>, ino: u32) -> Result<ARef<INode<Ext2F
                 mtime: disk_time(disk.i_mtime),
                 ctime: disk_time(disk.i_ctime),
                 generation: disk.i_generation,
+                flags: crate::ioctl::vfs_flags(disk.i_flags),
             };
             new.init(typ, &params, InodeInfo::new(disk, fast_link_len))
         }
@@ -140,6 +142,7 @@ pub(crate) fn new_inode(
     let mut mode = mode;
     let (default_acl, access_acl) = crate::vfs::acl::create(dir, &mut mode)?;
     let disk = new_disk_inode(dir, mode, &init);
+    let flags = crate::ioctl::vfs_flags(disk.i_flags);
     // Decide the type before taking an inode number, so that nothing after
     // the allocation fails but what releases the number again.
     let (typ, fast_link_len) = match init {
@@ -166,6 +169,7 @@ pub(crate) fn new_inode(
         }
     };
     let inode = new.init_created(typ, InodeInfo::new(disk, fast_link_len))?;
+    inode.set_flags(flags);
     crate::acl::init_acl(&inode, default_acl, access_acl)?;
     inode.mark_dirty();
     Ok(inode)
@@ -406,6 +410,10 @@ struct SymlinkInodeOps;
 impl vfs_inode::Operations for SymlinkInodeOps {
     type FileSystem = Ext2Fs;
 
+    fn getattr(inode: &INode<Ext2Fs>, stat: &mut Kstat<'_>) -> Result {
+        crate::ioctl::getattr(inode, stat)
+    }
+
     fn setattr(inode: &INode<Ext2Fs>, attr: &SetAttr<'_>) -> Result {
         setattr_simple(inode, attr)
     }
@@ -421,6 +429,10 @@ struct SpecialInodeOps;
 #[vtable]
 impl vfs_inode::Operations for SpecialInodeOps {
     type FileSystem = Ext2Fs;
+
+    fn getattr(inode: &INode<Ext2Fs>, stat: &mut Kstat<'_>) -> Result {
+        crate::ioctl::getattr(inode, stat)
+    }
 
     fn setattr(inode: &INode<Ext2Fs>, attr: &SetAttr<'_>) -> Result {
         setattr_simple(inode, attr)

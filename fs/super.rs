@@ -191,6 +191,7 @@ impl FileSystem for Ext2Fs {
         }
         let groups = read_groups(sb, &raw, fc)?;
         sb.set_xattr(&crate::xattr::HANDLERS);
+        sb.set_export_ops(crate::export::EXPORT_OPS);
         // With ACLs the umask is ours to apply (posix_acl_create).
         if opts.acl {
             sb.set_posix_acl();

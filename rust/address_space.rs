@@ -8,8 +8,11 @@
 use crate::vfs::bindings;
 use crate::vfs::folio::LockedFolio;
 use crate::vfs::fs::FileSystem;
+use crate::vfs::inode::INode;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
+use kernel::build_error;
+use kernel::error::VTABLE_DEFAULT_ERROR;
 use kernel::ffi::c_int;
 use kernel::prelude::*;
 use kernel::types::Opaque;
@@ -51,6 +54,12 @@ pub trait Operations {
 
     /// Writes back dirty folios.
     fn writepages(wb: &Writeback) -> Result;
+
+    /// The device block of file block `block` of `inode`, 0 for a hole
+    /// (`bmap`, for `FIBMAP`).
+    fn bmap(_inode: &INode<Self::FileSystem>, _block: u64) -> u64 {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
 }
 
 /// An `address_space_operations` table for filesystem type `T`.
@@ -75,6 +84,11 @@ impl<T: FileSystem> Ops<T> {
                 release_folio: Some(bindings::iomap_release_folio),
                 invalidate_folio: Some(bindings::iomap_invalidate_folio),
                 error_remove_folio: Some(bindings::generic_error_remove_folio),
+                bmap: if U::HAS_BMAP {
+                    Some(Self::bmap::<U>)
+                } else {
+                    None
+                },
                 ..pin_init::zeroed()
             },
             PhantomData,
@@ -118,6 +132,21 @@ impl<T: FileSystem> Ops<T> {
         // SAFETY: Transparent wrapper; the request is live and ours for the call.
         let rac = unsafe { &*rac.cast::<Readahead>() };
         U::readahead(rac);
+    }
+
+    /// `address_space_operations::bmap`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS (`FIBMAP`, `bmap`) with a live mapping of a file of
+    /// type `T`.
+    unsafe extern "C" fn bmap<U: Operations<FileSystem = T>>(
+        mapping: *mut bindings::address_space,
+        block: bindings::sector_t,
+    ) -> bindings::sector_t {
+        // SAFETY: Per the safety contract the mapping, and so its host inode, is live.
+        let inode = unsafe { INode::<T>::from_raw((*mapping).host) };
+        U::bmap(inode, block)
     }
 
     /// `address_space_operations::writepages`.

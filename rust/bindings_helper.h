@@ -4,6 +4,8 @@
  * kernel::bindings lacks, and the module's C helpers.
  */
 #include <linux/buffer_head.h>
+#include <linux/exportfs.h>
+#include <linux/filelock.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>

@@ -44,7 +44,8 @@ pub fn enodata() -> Error {
     from_positive(bindings::ENODATA)
 }
 
-/// `-EOPNOTSUPP`: the attribute namespace is turned off (`nouser_xattr`).
+/// `-EOPNOTSUPP`: not supported here (an attribute namespace turned off
+/// by `nouser_xattr`, XFS-only inode attributes).
 pub fn eopnotsupp() -> Error {
     from_positive(bindings::EOPNOTSUPP)
 }

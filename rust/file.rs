@@ -316,13 +316,15 @@ impl<T: FileSystem> Ops<T> {
                 } else {
                     None
                 },
+                // Leases are opt-in (`kernel_setlease` refuses without).
+                setlease: Some(bindings::generic_setlease),
                 ..pin_init::zeroed()
             },
             PhantomData,
         )
     }
 
-    /// The operations of directories: `readdir` through `U`.
+    /// The operations of directories: `readdir` and `fsync` through `U`.
     pub const fn dir<U: Operations<FileSystem = T>>() -> Self {
         Self(
             bindings::file_operations {
@@ -333,6 +335,12 @@ impl<T: FileSystem> Ops<T> {
                 } else {
                     None
                 },
+                fsync: if U::HAS_FSYNC {
+                    Some(Self::fsync::<U>)
+                } else {
+                    None
+                },
+                setlease: Some(bindings::generic_setlease),
                 ..pin_init::zeroed()
             },
             PhantomData,

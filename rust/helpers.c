@@ -5,6 +5,7 @@
  * declarations are generated from the same prototypes.
  */
 #include <linux/buffer_head.h>
+#include <linux/fileattr.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/iomap.h>
@@ -125,6 +126,21 @@ void ext2rs_inode_set_fop(struct inode *inode,
 void ext2rs_inode_set_link(struct inode *inode, char *link)
 {
 	inode->i_link = link;
+}
+
+void ext2rs_fileattr_fill_flags(struct file_kattr *fa, u32 flags)
+{
+	fileattr_fill_flags(fa, flags);
+}
+
+bool ext2rs_fileattr_has_fsx(const struct file_kattr *fa)
+{
+	return fileattr_has_fsx(fa);
+}
+
+u32 ext2rs_fileattr_flags(const struct file_kattr *fa)
+{
+	return fa->flags;
 }
 
 void ext2rs_inode_get_times(const struct inode *inode, time64_t *atime,

@@ -8,6 +8,7 @@
 #define EXT2RS_HELPERS_H
 
 #include <linux/buffer_head.h>
+#include <linux/fileattr.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/iomap.h>
@@ -59,6 +60,11 @@ void ext2rs_invalidate_lock(struct inode *inode);
 void ext2rs_invalidate_unlock(struct inode *inode);
 void ext2rs_invalidate_lock_shared(struct inode *inode);
 void ext2rs_invalidate_unlock_shared(struct inode *inode);
+
+/* Inode flags (FS_IOC_GETFLAGS/SETFLAGS). */
+void ext2rs_fileattr_fill_flags(struct file_kattr *fa, u32 flags);
+bool ext2rs_fileattr_has_fsx(const struct file_kattr *fa);
+u32 ext2rs_fileattr_flags(const struct file_kattr *fa);
 
 /* Files, page faults and writeback. */
 int ext2rs_file_open(struct inode *inode, struct file *file);

@@ -167,8 +167,15 @@ impl<T: FileSystem> INode<T> {
                 mtime,
                 ctime,
                 generation: (*ptr).i_generation,
+                flags: (*ptr).i_flags & FLAGS_MASK,
             }
         }
+    }
+
+    /// The generation number (`i_generation`), which file handles carry.
+    pub fn generation(&self) -> u32 {
+        // SAFETY: The inode is live; the generation is set before it is published.
+        unsafe { (*self.as_raw()).i_generation }
     }
 
     /// The device number of a device node (`i_rdev`).
@@ -291,6 +298,14 @@ impl<T: FileSystem> INode<T> {
     pub fn is_dirsync(&self) -> bool {
         // SAFETY: The inode is live; the macro reads flags.
         unsafe { bindings::ext2rs_is_dirsync(self.as_raw()) }
+    }
+
+    /// Sets the inode flags the VFS enforces (`S_SYNC`, `S_APPEND`,
+    /// `S_IMMUTABLE`, `S_NOATIME`, `S_DIRSYNC`: the bits of [`FLAGS_MASK`])
+    /// to `flags`, leaving the VFS's own flags alone (`inode_set_flags`).
+    pub fn set_flags(&self, flags: u32) {
+        // SAFETY: The inode is live; `inode_set_flags` updates `i_flags` atomically.
+        unsafe { bindings::inode_set_flags(self.as_raw(), flags & FLAGS_MASK, FLAGS_MASK) };
     }
 
     /// Attaches this inode to the negative `dentry` (`d_instantiate`): for a
@@ -467,6 +482,19 @@ pub enum Type<T: FileSystem> {
     Sock(&'static Ops<T>),
 }
 
+/// Synchronous writes (`S_SYNC`).
+pub const S_SYNC: u32 = bindings::S_SYNC;
+/// No access time updates (`S_NOATIME`).
+pub const S_NOATIME: u32 = bindings::S_NOATIME;
+/// Writes only at the end, no truncation (`S_APPEND`).
+pub const S_APPEND: u32 = bindings::S_APPEND;
+/// No changes at all (`S_IMMUTABLE`).
+pub const S_IMMUTABLE: u32 = bindings::S_IMMUTABLE;
+/// Synchronous directory changes (`S_DIRSYNC`).
+pub const S_DIRSYNC: u32 = bindings::S_DIRSYNC;
+/// The inode flags a filesystem derives from its on-disk flags.
+pub const FLAGS_MASK: u32 = S_SYNC | S_NOATIME | S_APPEND | S_IMMUTABLE | S_DIRSYNC;
+
 /// The attributes of an inode read from disk.
 pub struct Params {
     /// Permission bits (the type comes from [`Type`]).
@@ -489,6 +517,8 @@ pub struct Params {
     pub ctime: i64,
     /// Generation number (for file handles).
     pub generation: u32,
+    /// Inode flags, the bits of [`FLAGS_MASK`] (`S_IMMUTABLE`, ...).
+    pub flags: u32,
 }
 
 /// The file type bits of `i_mode` (`S_IFMT` and friends).
@@ -587,6 +617,7 @@ impl<T: FileSystem> New<T> {
             bindings::ext2rs_inode_set_times(ptr, p.atime, p.mtime, p.ctime);
             (*ptr).i_blocks = p.blocks;
             (*ptr).i_generation = p.generation;
+            bindings::inode_set_flags(ptr, p.flags & FLAGS_MASK, FLAGS_MASK);
         }
     }
 
@@ -1123,6 +1154,69 @@ pub trait Operations {
     ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
+
+    /// Adds the filesystem's `statx` attributes to `stat` (`getattr`); the
+    /// rest comes from the VFS inode afterwards (`generic_fillattr`).
+    fn getattr(_inode: &INode<Self::FileSystem>, _stat: &mut Kstat<'_>) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Returns the inode's `FS_IOC_GETFLAGS` flags (`fileattr_get`).
+    fn fileattr_get(_inode: &INode<Self::FileSystem>) -> Result<u32> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Changes the inode's flags (`fileattr_set`); the VFS holds `i_rwsem`
+    /// and checked the caller's rights (`fileattr_set_prepare`: ownership,
+    /// and `CAP_LINUX_IMMUTABLE` for the append-only and immutable flags).
+    fn fileattr_set(
+        _idmap: &MntIdmap,
+        _inode: &INode<Self::FileSystem>,
+        _fa: &FileAttr<'_>,
+    ) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// The result of a `stat` being filled in (`struct kstat`).
+pub struct Kstat<'a>(&'a mut bindings::kstat);
+
+impl Kstat<'_> {
+    /// Reports the `statx` attributes `attrs` (`STATX_ATTR_*`) out of those
+    /// the filesystem supports, `mask`.
+    pub fn add_attributes(&mut self, attrs: u64, mask: u64) {
+        self.0.attributes |= attrs & mask;
+        self.0.attributes_mask |= mask;
+    }
+}
+
+/// `statx` attribute: append only.
+pub const STATX_ATTR_APPEND: u64 = bindings::STATX_ATTR_APPEND as u64;
+/// `statx` attribute: compressed.
+pub const STATX_ATTR_COMPRESSED: u64 = bindings::STATX_ATTR_COMPRESSED as u64;
+/// `statx` attribute: encrypted.
+pub const STATX_ATTR_ENCRYPTED: u64 = bindings::STATX_ATTR_ENCRYPTED as u64;
+/// `statx` attribute: immutable.
+pub const STATX_ATTR_IMMUTABLE: u64 = bindings::STATX_ATTR_IMMUTABLE as u64;
+/// `statx` attribute: not to be dumped.
+pub const STATX_ATTR_NODUMP: u64 = bindings::STATX_ATTR_NODUMP as u64;
+
+/// A requested change of inode flags (`struct file_kattr`).
+pub struct FileAttr<'a>(&'a bindings::file_kattr);
+
+impl FileAttr<'_> {
+    /// The new `FS_IOC_SETFLAGS` flags.
+    pub fn flags(&self) -> u32 {
+        // SAFETY: The request is live for the call.
+        unsafe { bindings::ext2rs_fileattr_flags(self.0) }
+    }
+
+    /// Whether the request carries XFS-style attributes that the flags
+    /// cannot express (`fileattr_has_fsx`).
+    pub fn has_fsx(&self) -> bool {
+        // SAFETY: The request is live for the call.
+        unsafe { bindings::ext2rs_fileattr_has_fsx(self.0) }
+    }
 }
 
 /// An attribute change being applied (`struct iattr` and the mount's id
@@ -1247,6 +1341,21 @@ impl<T: FileSystem> Ops<T> {
                 } else {
                     None
                 },
+                getattr: if U::HAS_GETATTR {
+                    Some(Self::getattr::<U>)
+                } else {
+                    None
+                },
+                fileattr_get: if U::HAS_FILEATTR_GET {
+                    Some(Self::fileattr_get::<U>)
+                } else {
+                    None
+                },
+                fileattr_set: if U::HAS_FILEATTR_SET {
+                    Some(Self::fileattr_set::<U>)
+                } else {
+                    None
+                },
                 ..pin_init::zeroed()
             },
             PhantomData,
@@ -1317,6 +1426,80 @@ impl<T: FileSystem> Ops<T> {
                 )
             };
             U::set_acl(idmap, inode, acl, typ)?;
+            Ok(0)
+        })
+    }
+
+    /// `inode_operations::getattr`: the filesystem's attributes, then
+    /// `generic_fillattr`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS with a live idmap, a path to an inode of type `T`
+    /// and a `kstat` being filled for this call only.
+    unsafe extern "C" fn getattr<U: Operations<FileSystem = T>>(
+        idmap: *mut bindings::mnt_idmap,
+        path: *const bindings::path,
+        stat: *mut bindings::kstat,
+        request_mask: u32,
+        _query_flags: c_uint,
+    ) -> c_int {
+        kernel::error::from_result(|| {
+            // SAFETY: Per the safety contract the path is positive with a live inode of this
+            // filesystem, and `stat` is exclusively ours for the call.
+            let (inode, stat) =
+                unsafe { (INode::<T>::from_raw((*(*path).dentry).d_inode), &mut *stat) };
+            U::getattr(inode, &mut Kstat(&mut *stat))?;
+            // SAFETY: As above; `generic_fillattr` only reads the inode.
+            unsafe { bindings::generic_fillattr(idmap, request_mask, inode.as_raw(), stat) };
+            Ok(0)
+        })
+    }
+
+    /// `inode_operations::fileattr_get`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS with a positive dentry of an inode of type `T` and
+    /// a `file_kattr` being filled for this call only.
+    unsafe extern "C" fn fileattr_get<U: Operations<FileSystem = T>>(
+        dentry: *mut bindings::dentry,
+        fa: *mut bindings::file_kattr,
+    ) -> c_int {
+        kernel::error::from_result(|| {
+            // SAFETY: Per the safety contract the dentry names a live inode of this
+            // filesystem.
+            let inode = unsafe { INode::<T>::from_raw((*dentry).d_inode) };
+            let flags = U::fileattr_get(inode)?;
+            // SAFETY: Per the safety contract `fa` is ours to fill.
+            unsafe { bindings::ext2rs_fileattr_fill_flags(fa, flags) };
+            Ok(0)
+        })
+    }
+
+    /// `inode_operations::fileattr_set`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS (`vfs_fileattr_set`, `i_rwsem` held) with a live
+    /// idmap, a positive dentry of an inode of type `T` and a live request.
+    unsafe extern "C" fn fileattr_set<U: Operations<FileSystem = T>>(
+        idmap: *mut bindings::mnt_idmap,
+        dentry: *mut bindings::dentry,
+        fa: *mut bindings::file_kattr,
+    ) -> c_int {
+        kernel::error::from_result(|| {
+            // SAFETY: Per the safety contract all are live for the call, the dentry is
+            // positive with an inode of this filesystem, and nobody changes the request
+            // while we read it.
+            let (idmap, inode, fa) = unsafe {
+                (
+                    MntIdmap::from_raw(idmap),
+                    INode::<T>::from_raw((*dentry).d_inode),
+                    FileAttr(&*fa),
+                )
+            };
+            U::fileattr_set(idmap, inode, &fa)?;
             Ok(0)
         })
     }

@@ -420,6 +420,13 @@ pub fn seek_data<U: Operations>(inode: &INode<U::FileSystem>, offset: i64) -> Re
     })
 }
 
+/// The device block holding file block `block`, 0 for a hole (`FIBMAP`,
+/// `iomap_bmap`; it writes the file's dirty pages back first).
+pub fn bmap<U: Operations>(inode: &INode<U::FileSystem>, block: u64) -> u64 {
+    // SAFETY: The inode is live, and so is its mapping.
+    unsafe { bindings::iomap_bmap((*inode.as_raw()).i_mapping, block, Tables::<U>::ops()) }
+}
+
 /// The extent list being filled for `FS_IOC_FIEMAP`.
 ///
 /// # Invariants

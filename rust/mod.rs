@@ -15,6 +15,7 @@ pub mod buffer;
 pub mod cred;
 pub mod dentry;
 pub mod errno;
+pub mod export;
 pub mod file;
 pub mod folio;
 pub mod fs;

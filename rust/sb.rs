@@ -238,6 +238,15 @@ impl<T: FileSystem> SuperBlock<T, New> {
         unsafe { (*self.as_raw()).s_xattr = table.as_raw() };
     }
 
+    /// Installs the file handle operations (`s_export_op`), so the
+    /// filesystem can be exported and `open_by_handle_at` works.
+    pub fn set_export_ops(&self, ops: &'static crate::vfs::export::Ops<T>) {
+        // SAFETY: The superblock is new and exclusively owned by fill_super; the table is
+        // `'static`. kernel::bindings declares `export_operations` opaque, ours is the
+        // complete definition of the same C type.
+        unsafe { (*self.as_raw()).s_export_op = ops.as_raw().cast() };
+    }
+
     /// Turns POSIX ACLs on (`SB_POSIXACL`): the VFS then leaves the umask
     /// to the filesystem (`posix_acl_create`) and checks ACLs.
     pub fn set_posix_acl(&self) {

@@ -12,7 +12,11 @@
 # directory, across directories, over files and empty directories, with
 # RENAME_NOREPLACE; RENAME_EXCHANGE and RENAME_WHITEOUT are EINVAL),
 # O_TMPFILE (with and without linkat), setgid directories, EMLINK (link
-# counts set near the limit with debugfs), ENAMETOOLONG, and thousands of
+# counts set near the limit with debugfs), ENAMETOOLONG, inode flags
+# (chattr/lsattr: immutable and append-only enforced, statx attributes,
+# inheritance, noatime, CAP_LINUX_IMMUTABLE), file handles
+# (open_by_handle_at, stale handles), FIBMAP, leases, directory fsync, and
+# thousands of
 # creates, renames and unlinks over directories of many blocks, checking
 # that freed entry space is reused. Then records what ext2rs shows, unmounts,
 # runs e2fsck -fn, mounts the image with the in-kernel ext2 and compares.
@@ -102,6 +106,7 @@ fsck_clean() {
 snapshot() {
 	(cd "$1" && find . -printf '%p %i %n %M %U %G %s %T@ %l\n' | sort &&
 		find . \( -type c -o -type b \) -exec stat -c '%n %t:%T' {} + | sort &&
+		find . \( -type f -o -type d \) -exec lsattr -d {} + | sort &&
 		ls -laR --time-style=+%s . | sed '0,/ \.\.$/{/ \.\.$/d}')
 }
 
@@ -290,6 +295,134 @@ for i in range(0, 300, 2):
         die(f"big2/dir-{i:03d}/.. is wrong")
 PY
 check "readdir sees every entry once" bash -c '[ "$(ls -f big | sort | uniq -d)" = "" ] && [ "$(ls -f big | wc -l)" = $((2 + 3000 - 1500 - 500 + 1500 + 75)) ]'
+
+# --- Inode flags (chattr/lsattr, statx attributes) -----------------------
+# flags FILE: the lsattr letters of FILE.
+flags() { lsattr -d "$1" 2>&1 | cut -d' ' -f1; }
+# statx_attr FILE: statx's attributes field of FILE.
+statx_attr() { xfs_io -r -c "statx -r" "$1" | sed -n 's/^stat.attributes = //p'; }
+export -f flags statx_attr
+eperm="Operation not permitted"
+check "chattr +i, lsattr shows it" bash -c 'echo data >fimm && chattr +i fimm && [[ $(lsattr -d fimm) == *i*" fimm" ]]'
+check "immutable: statx has STATX_ATTR_IMMUTABLE" is 0x10 statx_attr fimm
+check "immutable: no write" fails_with "$eperm" bash -c 'echo x >>fimm'
+check "immutable: no truncate" fails_with "$eperm" truncate -s 0 fimm
+check "immutable: no unlink" fails_with "$eperm" rm -f fimm
+check "immutable: no rename" fails_with "$eperm" mv fimm fi2
+check "immutable: no link" fails_with "$eperm" ln fimm fi2
+check "immutable: no chmod" fails_with "$eperm" chmod 600 fimm
+check "immutable: no setxattr" fails_with "$eperm" setfattr -n user.a -v 1 fimm
+check "immutable: data unchanged" is data cat fimm
+check "chattr +a: appends only" bash -c 'echo one >fa && chattr +a fa && echo two >>fa && [ "$(cat fa)" = "one
+two" ]'
+check "append-only: statx has STATX_ATTR_APPEND" is 0x20 statx_attr fa
+check "append-only: no overwrite" fails_with "$eperm" bash -c 'echo x >fa'
+check "append-only: no truncate" fails_with "$eperm" truncate -s 0 fa
+check "append-only: no unlink" fails_with "$eperm" rm -f fa
+check "chattr -i: writable again, ctime changes" bash -c 'touch fj && chattr +i fj && c=$(stat -c %Z fj) && sleep 1.1 &&
+	chattr -i fj && echo y >fj && [ "$(stat -c %Z fj)" -gt "$c" ] && [[ $(flags fj) != *i* ]]'
+check "chattr +d by the owner, +i refused without CAP_LINUX_IMMUTABLE" bash -c 'touch fu && chown 65534 fu &&
+	setpriv --reuid=65534 --regid=65534 --clear-groups chattr +d fu &&
+	! setpriv --reuid=65534 --regid=65534 --clear-groups chattr +i fu 2>/dev/null &&
+	[ "$(statx_attr fu)" = 0x40 ]'
+check "a directory's +S +d pass to new files, +S +D +d to new directories" bash -c 'mkdir dfl && chattr +dSD dfl &&
+	touch dfl/f && mkdir dfl/d && [[ $(flags dfl/f) == *S*d* && $(flags dfl/f) != *D* && $(flags dfl/d) == *S*D*d* ]]'
+check "chattr +A: reads do not update atime" bash -c 'echo a >fn && chattr +A fn && touch -a -d @1000000000 fn &&
+	cat fn >/dev/null && [ "$(stat -c %X fn)" = 1000000000 ]'
+cd / || finish
+check "flags survive a remount" bash -c "umount $m && mount -t ext2rs $dev $m &&
+	[[ \$(lsattr -d $m/fimm) == *i* && \$(lsattr -d $m/fa) == *a* ]]"
+cd "$m" || finish
+
+# --- File handles, FIBMAP, leases, directory fsync ------------------------
+check "file handles: open_by_handle_at after the caches are dropped, stale once deleted" python3 - "$m" "$dev" <<'PY'
+import ctypes, errno, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+m, dev = sys.argv[1], sys.argv[2]
+def die(msg):
+    print("# " + msg); sys.exit(1)
+class Handle(ctypes.Structure):
+    _fields_ = [("handle_bytes", ctypes.c_uint), ("handle_type", ctypes.c_int),
+                ("f_handle", ctypes.c_uint32 * 32)]
+def handle(path):
+    fh, mount_id = Handle(handle_bytes=128), ctypes.c_int()
+    if libc.name_to_handle_at(-100, path.encode(), ctypes.byref(fh), ctypes.byref(mount_id), 0):
+        die(f"name_to_handle_at {path}: {os.strerror(ctypes.get_errno())}")
+    return fh
+def open_handle(fh, flags=os.O_RDONLY):
+    mfd = os.open(m, os.O_RDONLY | os.O_DIRECTORY)
+    fd = libc.open_by_handle_at(mfd, ctypes.byref(fh), flags)
+    err = ctypes.get_errno()
+    os.close(mfd)
+    return fd, err
+def drop_caches():
+    os.sync()
+    with open("/proc/sys/vm/drop_caches", "w") as f:
+        f.write("2")
+os.makedirs(f"{m}/hd/sub/deeper")
+with open(f"{m}/hd/sub/file", "w") as f:
+    f.write("by handle")
+with open(f"{m}/hd/gone", "w") as f:
+    f.write("x")
+hf, hd, hg = handle(f"{m}/hd/sub/file"), handle(f"{m}/hd/sub/deeper"), handle(f"{m}/hd/gone")
+want = (os.stat(f"{m}/hd/sub/file").st_ino, os.stat(f"{m}/hd/sub/deeper").st_ino)
+if hf.handle_type != 1 or hf.handle_bytes != 8 or hf.f_handle[0] != want[0]:
+    die(f"handle type {hf.handle_type}, {hf.handle_bytes} bytes: not ext2's (inode, generation)")
+os.unlink(f"{m}/hd/gone")
+drop_caches()
+fd, err = open_handle(hf)
+if fd < 0:
+    die(f"open_by_handle_at (file): {os.strerror(err)}")
+if os.fstat(fd).st_ino != want[0] or os.read(fd, 64) != b"by handle":
+    die("the file handle opened something else")
+os.close(fd)
+# A directory handle is reconnected to the tree through get_parent.
+fd, err = open_handle(hd, os.O_RDONLY | os.O_DIRECTORY)
+if fd < 0:
+    die(f"open_by_handle_at (directory): {os.strerror(err)}")
+if os.fstat(fd).st_ino != want[1] or os.readlink(f"/proc/self/fd/{fd}") != f"{m}/hd/sub/deeper":
+    die(f"the directory handle opened {os.readlink(f'/proc/self/fd/{fd}')}")
+os.close(fd)
+fd, err = open_handle(hg)
+if fd >= 0 or err != errno.ESTALE:
+    die(f"handle of a deleted file: {fd}, {os.strerror(err)}")
+# Handles from outside: out-of-range, reserved and wrong-generation
+# numbers are stale, and nothing is reported as corruption.
+for ino, gen in ((0x7FFFFFFF, 0), (3, 0), (want[0], hf.f_handle[1] ^ 1)):
+    bad = Handle(handle_bytes=8, handle_type=1)
+    bad.f_handle[0], bad.f_handle[1] = ino, gen
+    fd, err = open_handle(bad)
+    if fd >= 0 or err != errno.ESTALE:
+        die(f"handle of inode {ino} generation {gen}: {fd}, {os.strerror(err)}")
+PY
+check "bogus handles left the filesystem error-free" bash -c "! dumpe2fs -h $dev 2>/dev/null | grep -q 'state:.*error'"
+check "FIBMAP: the block debugfs shows, 0 for a hole" python3 - "$m" "$dev" <<'PY'
+import fcntl, os, struct, subprocess, sys
+m, dev = sys.argv[1], sys.argv[2]
+bs = os.statvfs(m).f_bsize
+with open(f"{m}/fibmap", "wb") as f:
+    f.write(b"d" * bs)
+    f.seek(5 * bs)
+    f.write(b"e" * bs)
+os.sync()
+ino = os.stat(f"{m}/fibmap").st_ino
+fd = os.open(f"{m}/fibmap", os.O_RDONLY)
+got = [struct.unpack("i", fcntl.ioctl(fd, 1, struct.pack("i", b)))[0] for b in (0, 2, 5)]
+os.close(fd)
+want = [int(subprocess.run(["debugfs", "-R", f"bmap <{ino}> {b}", dev], capture_output=True,
+                           text=True).stdout.split()[0]) for b in (0, 2, 5)]
+if got != want or got[1] != 0 or got[0] == 0:
+    print(f"# FIBMAP {got}, debugfs {want}"); sys.exit(1)
+PY
+check "leases: F_SETLEASE read lease on a file" python3 -c '
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_RDLCK)
+sys.exit(fcntl.fcntl(fd, fcntl.F_GETLEASE) != fcntl.F_RDLCK)' "$m/fibmap"
+check "fsync of a directory" python3 -c '
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)
+os.fsync(fd)' "$m/hd"
 
 # --- dirsync ------------------------------------------------------------
 cd / || finish
