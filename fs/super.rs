@@ -104,6 +104,7 @@ impl SbInfo {
 const OPT_ERRORS: u8 = 0;
 const OPT_USER_XATTR: u8 = 1;
 const OPT_ACL: u8 = 2;
+const OPT_NOQUOTA: u8 = 3;
 
 static ERRORS_VALUES: param::Constants<3> = param::Constants::new([
     param::Constant::new(c"continue", 0),
@@ -111,10 +112,14 @@ static ERRORS_VALUES: param::Constants<3> = param::Constants::new([
     param::Constant::new(c"panic", 2),
 ]);
 
-static PARAMS: param::Table<3> = param::Table::new([
+// ext2's quota options other than `noquota` are refused ("Unknown
+// parameter"): ext2rs keeps no quota, and accepting `usrquota` would
+// promise limits nobody enforces. `noquota` asks for what it has.
+static PARAMS: param::Table<4> = param::Table::new([
     param::Spec::enumerated(c"errors", OPT_ERRORS, &ERRORS_VALUES),
     param::Spec::flag_no(c"user_xattr", OPT_USER_XATTR),
     param::Spec::flag_no(c"acl", OPT_ACL),
+    param::Spec::flag(c"noquota", OPT_NOQUOTA),
 ]);
 
 /// The superblock operations.
@@ -172,6 +177,7 @@ impl FileSystem for Ext2Fs {
             (OPT_ERRORS, param::Value::Enum(2)) => opts.errors = Some(Errors::Panic),
             (OPT_USER_XATTR, param::Value::Flag(negated)) => opts.user_xattr = !negated,
             (OPT_ACL, param::Value::Flag(negated)) => opts.acl = !negated,
+            (OPT_NOQUOTA, param::Value::Flag(_)) => {}
             _ => return Err(EINVAL),
         }
         Ok(())

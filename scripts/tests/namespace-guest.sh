@@ -426,6 +426,9 @@ os.fsync(fd)' "$m/hd"
 
 # --- dirsync ------------------------------------------------------------
 cd / || finish
+check "-o noquota is accepted, -o usrquota refused (no quota support)" bash -c "umount $m &&
+	mount -t ext2rs -o noquota $dev $m && umount $m && ! mount -t ext2rs -o usrquota $dev $m 2>/dev/null &&
+	mount -t ext2rs $dev $m"
 check "remount with -o dirsync and create, rename, unlink" bash -c "umount $m && mount -t ext2rs -o dirsync $dev $m && cd $m && mkdir ds && touch ds/a && mv ds/a ds/b && ln -s ds/b ds/l && rm ds/b"
 
 # --- Compare with the in-kernel ext2 ------------------------------------
