@@ -3,7 +3,8 @@
 """Parse scripts/bench results and summarise them (host side, stdlib only).
 
     bench-report.py parse DIR               DIR/logs/*.log -> DIR/results.csv
-    bench-report.py report DIR [--out MD]   markdown report + gnuplot PNG
+    bench-report.py report DIR [--out MD] [--note TEXT] [--no-plot]
+                                            markdown report + gnuplot PNG
     bench-report.py terse DIR               plain-text tables on stdout
 
 The CSV has one row per measurement: fs, bs, threads, mode, test, rep, kbps
@@ -269,7 +270,7 @@ def commands(results):
     return [f"- `{c}`" for c in seen]
 
 
-def report(results, out):
+def report(results, out, note=None, with_plot=True):
     d = Data(results)
     info, guest = read_info(results / "info"), read_info(results / "guest-info")
     reps = max(d.reps.values(), default=0)
@@ -277,6 +278,8 @@ def report(results, out):
         "# iozone: ext2rs compared with the kernel's ext2, ext4 and XFS",
         "",
     ]
+    if note:
+        md += [f"> **{note}**", ""]
     if info.get("quick") == "1":
         md += [
             "> **Quick run** (small files): reads come from the page cache; "
@@ -314,7 +317,7 @@ def report(results, out):
         "",
     ]
     png = out.with_suffix(".png")
-    if plot(d, png, "iozone, median MiB/s"):
+    if with_plot and plot(d, png, "iozone, median MiB/s"):
         md += [f"![median MiB/s per filesystem]({png.name})", ""]
     for bs in d.bss:
         for t in d.threads:
@@ -358,11 +361,13 @@ def main():
     ap.add_argument("command", choices=["parse", "report", "terse"])
     ap.add_argument("results", type=Path)
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--note", help="a line to put in bold under the title")
+    ap.add_argument("--no-plot", action="store_true", help="no gnuplot chart")
     a = ap.parse_args()
     if a.command == "parse":
         parse(a.results)
     elif a.command == "report":
-        report(a.results, (a.out or a.results / "report.md").resolve())
+        report(a.results, (a.out or a.results / "report.md").resolve(), a.note, not a.no_plot)
     else:
         terse(a.results)
 
