@@ -60,3 +60,10 @@ clean:
 .PHONY: xfstests
 xfstests: modules
 	scripts/xfstests $(XFSTESTS_ARGS)
+
+# iozone comparison of ext2rs with ext2, ext4 and xfs in one boot of the
+# test VM (scripts/bench, Documentation/benchmarks/README.md); arguments in
+# BENCH_ARGS, e.g. make bench BENCH_ARGS="--quick --fs ext2rs,ext2".
+.PHONY: bench
+bench: modules
+	scripts/bench $(BENCH_ARGS)
