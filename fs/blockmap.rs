@@ -21,6 +21,7 @@ use crate::inode::DiskInode;
 use crate::sb::Ext2Fs;
 use crate::vfs::buffer::BufferHead;
 use crate::vfs::inode::INode;
+use core::sync::atomic::Ordering;
 use kernel::prelude::*;
 
 /// A run of logical blocks: a hole, or blocks contiguous on disk.
@@ -154,6 +155,8 @@ pub(crate) struct Mapped {
     /// Whether the blocks were allocated just now (their contents are
     /// garbage until written: iomap must zero what it does not write).
     pub(crate) new: bool,
+    /// The file's mapping sequence when the run was found.
+    pub(crate) seq: u64,
 }
 
 /// Maps up to `max` blocks from logical block `iblock`; with `create`, a
@@ -166,14 +169,25 @@ pub(crate) fn get_blocks(
     create: bool,
 ) -> Result<Mapped> {
     let mut disk = inode.data().disk.lock();
+    // Read under the lock truncate bumps it under: a run found now is
+    // current as long as the sequence is.
+    let seq = inode.data().map_seq.load(Ordering::Acquire);
     let run = map_blocks(inode, &disk.raw.i_block, iblock, max)?;
     if run.phys.is_some() || !create {
-        return Ok(Mapped { run, new: false });
+        return Ok(Mapped {
+            run,
+            new: false,
+            seq,
+        });
     }
     let run = alloc_branch(inode, &mut disk, iblock, run.len)?;
     drop(disk);
     inode.mark_dirty();
-    Ok(Mapped { run, new: true })
+    Ok(Mapped {
+        run,
+        new: true,
+        seq,
+    })
 }
 
 /// The physical block of logical block `iblock`, allocating it with
@@ -331,6 +345,8 @@ pub(crate) fn truncate_blocks(inode: &INode<Ext2Fs>, size: u64) -> Result {
     let bits = sb.block_size_bits();
     let first = (size >> bits) + u64::from(size & ((1 << bits) - 1) != 0);
     let mut disk = inode.data().disk.lock();
+    // Before anything is freed: runs writeback mapped earlier are stale.
+    inode.data().map_seq.fetch_add(1, Ordering::AcqRel);
     disk.goal = 0;
     let mut freer = Freer {
         inode,

@@ -24,6 +24,7 @@ use crate::vfs::inode::Params;
 use crate::vfs::inode::SetAttr;
 use crate::vfs::inode::Type;
 use crate::vfs::sb::SuperBlock;
+use core::sync::atomic::AtomicU64;
 use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::sync::aref::ARef;
@@ -41,6 +42,10 @@ pub(crate) struct InodeInfo {
     /// a lookup never sees an indirect block being freed or filled in.
     #[pin]
     pub(crate) disk: Mutex<DiskInode>,
+    /// The mapping sequence: bumped, under `disk`, before any block of the
+    /// file is freed, so writeback can tell a run it mapped earlier is
+    /// still the file's (see `Ext2Iomap::map_seq`).
+    pub(crate) map_seq: AtomicU64,
     /// A fast symlink's target, NUL-terminated (empty for other inodes).
     link: [u8; FAST_LINK_BUF],
 }
@@ -73,6 +78,7 @@ impl InodeInfo {
         }
         pin_init!(Self {
             disk <- new_mutex!(DiskInode { raw, goal: 0 }),
+            map_seq: AtomicU64::new(0),
             link,
         })
     }

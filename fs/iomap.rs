@@ -10,6 +10,7 @@ use crate::vfs::errno;
 use crate::vfs::inode::INode;
 use crate::vfs::iomap;
 use crate::vfs::iomap::Map;
+use core::sync::atomic::Ordering;
 use kernel::prelude::*;
 
 /// The iomap operations of regular files, directories and symlinks.
@@ -51,7 +52,8 @@ impl iomap::Operations for Ext2Iomap {
         }
         map.set_offset(i64::try_from(first << bits)?)
             .set_length(mapped.run.len << bits)
-            .set_bdev(sb);
+            .set_bdev(sb)
+            .set_validity_cookie(mapped.seq);
         match mapped.run.phys {
             None if write && direct && !create => return Err(errno::enotblk()),
             None => map.set_type(iomap::Type::Hole),
@@ -66,6 +68,10 @@ impl iomap::Operations for Ext2Iomap {
         // Flags last, always (see `Map::set_flags`).
         map.set_flags(map_flags);
         Ok(())
+    }
+
+    fn map_seq(inode: &INode<Ext2Fs>) -> u64 {
+        inode.data().map_seq.load(Ordering::Acquire)
     }
 
     fn end(

@@ -266,33 +266,61 @@ void ext2rs_mmap_prepare(struct vm_area_desc *desc,
 }
 
 /*
- * Writeback maps each dirty range with the filesystem's own iomap_begin
- * (no IOMAP_WRITE: nothing is allocated here, blocks were allocated when
- * the folio was dirtied), as exfat_writeback_range does. The ops travel
- * beside the context (wb_ctx belongs to iomap's ioend code).
+ * Writeback maps dirty ranges with the filesystem's own iomap_begin (no
+ * IOMAP_WRITE: nothing is allocated here, blocks were allocated when the
+ * folio was dirtied), as exfat_writeback_range does. The ops travel beside
+ * the context (wb_ctx belongs to iomap's ioend code).
+ *
+ * With map_seq, a mapping is asked for up to EOF and kept for the folios
+ * after this one while it is a run of blocks and the file's mapping
+ * sequence still equals its validity_cookie: the filesystem bumps the
+ * sequence before it frees blocks (truncate), so a kept run never points
+ * at freed blocks. The folio being written is locked, which keeps a
+ * truncate of its own range waiting. Without map_seq, each dirty range is
+ * mapped by itself.
  */
 struct ext2rs_writepage_ctx {
 	struct iomap_writepage_ctx ctx;
 	const struct iomap_ops *ops;
+	u64 (*map_seq)(struct inode *inode);
 };
 
-static ssize_t ext2rs_writeback_range(struct iomap_writepage_ctx *wpc,
+static bool ext2rs_wb_map_valid(struct ext2rs_writepage_ctx *wpc, u64 offset)
+{
+	const struct iomap *map = &wpc->ctx.iomap;
+
+	if (offset < map->offset || offset >= map->offset + map->length)
+		return false;
+	if (!wpc->map_seq)
+		return true;
+	return map->type == IOMAP_MAPPED &&
+	       map->validity_cookie == wpc->map_seq(wpc->ctx.inode);
+}
+
+static ssize_t ext2rs_writeback_range(struct iomap_writepage_ctx *ctx,
 				      struct folio *folio, u64 offset,
 				      unsigned int len, u64 end_pos)
 {
-	const struct iomap_ops *ops =
-		container_of(wpc, struct ext2rs_writepage_ctx, ctx)->ops;
+	struct ext2rs_writepage_ctx *wpc =
+		container_of(ctx, struct ext2rs_writepage_ctx, ctx);
 
-	if (offset < wpc->iomap.offset ||
-	    offset >= wpc->iomap.offset + wpc->iomap.length) {
+	if (!ext2rs_wb_map_valid(wpc, offset)) {
 		struct iomap srcmap = { .type = IOMAP_HOLE };
-		int error = ops->iomap_begin(wpc->inode, offset, len, 0,
-					     &wpc->iomap, &srcmap);
+		loff_t length = len;
+		int error;
 
+		if (wpc->map_seq) {
+			loff_t eof = round_up(i_size_read(ctx->inode),
+					      i_blocksize(ctx->inode));
+
+			length = max_t(loff_t, len, eof - (loff_t)offset);
+		}
+		error = wpc->ops->iomap_begin(ctx->inode, offset, length, 0,
+					      &ctx->iomap, &srcmap);
 		if (error)
 			return error;
 	}
-	return iomap_add_to_ioend(wpc, folio, offset, end_pos, len);
+	return iomap_add_to_ioend(ctx, folio, offset, end_pos, len);
 }
 
 static const struct iomap_writeback_ops ext2rs_writeback_ops = {
@@ -302,7 +330,8 @@ static const struct iomap_writeback_ops ext2rs_writeback_ops = {
 
 int ext2rs_iomap_writepages(struct address_space *mapping,
 			    struct writeback_control *wbc,
-			    const struct iomap_ops *ops)
+			    const struct iomap_ops *ops,
+			    u64 (*map_seq)(struct inode *inode))
 {
 	struct ext2rs_writepage_ctx wpc = {
 		.ctx = {
@@ -311,6 +340,7 @@ int ext2rs_iomap_writepages(struct address_space *mapping,
 			.ops		= &ext2rs_writeback_ops,
 		},
 		.ops = ops,
+		.map_seq = map_seq,
 	};
 
 	return iomap_writepages(&wpc.ctx);

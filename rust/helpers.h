@@ -80,7 +80,8 @@ void ext2rs_mmap_prepare(struct vm_area_desc *desc,
 			 const struct vm_operations_struct *vm_ops);
 int ext2rs_iomap_writepages(struct address_space *mapping,
 			    struct writeback_control *wbc,
-			    const struct iomap_ops *ops);
+			    const struct iomap_ops *ops,
+			    u64 (*map_seq)(struct inode *inode));
 
 /* Dentries and directories. */
 const unsigned char *ext2rs_dentry_name(const struct dentry *dentry,

@@ -136,6 +136,13 @@ impl Map {
         self.raw().flags
     }
 
+    /// Sets the validity cookie (`validity_cookie`): the file's mapping
+    /// sequence when the mapping was made (see [`Operations::map_seq`]).
+    pub fn set_validity_cookie(&mut self, cookie: u64) -> &mut Self {
+        self.raw().validity_cookie = cookie;
+        self
+    }
+
     /// Sets the flags. Call it last: like fs/ext2, nothing after it may
     /// assign the flags again and lose one (IOMAP_F_DIRTY, IOMAP_F_NEW).
     pub fn set_flags(&mut self, flags: u16) -> &mut Self {
@@ -169,6 +176,15 @@ pub trait Operations {
         _flags: u32,
         _map: &mut Map,
     ) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// The file's mapping sequence: it changes before any block of the
+    /// file is freed, and `begin` stores it in each map as its validity
+    /// cookie. With it, writeback maps whole runs and keeps them across
+    /// folios while the sequence is unchanged; without it, each dirty
+    /// range is mapped by itself.
+    fn map_seq(_inode: &INode<Self::FileSystem>) -> u64 {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 }
@@ -213,6 +229,17 @@ impl<U: Operations> Tables<U> {
             U::begin(inode, pos, length, flags, map, srcmap)?;
             Ok(0)
         })
+    }
+
+    /// The mapping sequence, for the writeback glue.
+    ///
+    /// # Safety
+    ///
+    /// Called by the writeback glue with a live inode of the filesystem
+    /// type.
+    unsafe extern "C" fn map_seq(inode: *mut bindings::inode) -> u64 {
+        // SAFETY: Per the safety contract.
+        U::map_seq(unsafe { INode::from_raw(inode) })
     }
 
     /// `iomap_ops::iomap_end`.
@@ -316,8 +343,15 @@ pub fn page_mkwrite<U: Operations>(vmf: &VmFault<U::FileSystem>) -> VmFaultT {
 /// them with `U::begin` without `IOMAP_WRITE` (nothing is allocated at
 /// writeback).
 pub fn writepages<U: Operations>(wb: &Writeback) -> Result {
-    // SAFETY: Both are live for the `writepages` call.
-    to_result(unsafe { bindings::ext2rs_iomap_writepages(wb.mapping, wb.wbc, Tables::<U>::ops()) })
+    let map_seq = if U::HAS_MAP_SEQ {
+        Some(Tables::<U>::map_seq as unsafe extern "C" fn(*mut bindings::inode) -> u64)
+    } else {
+        None
+    };
+    // SAFETY: Both are live for the `writepages` call; `map_seq` has the glue's contract.
+    to_result(unsafe {
+        bindings::ext2rs_iomap_writepages(wb.mapping, wb.wbc, Tables::<U>::ops(), map_seq)
+    })
 }
 
 /// What direct I/O calls back when it completes.
