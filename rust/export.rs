@@ -39,6 +39,16 @@ pub trait Operations {
     }
 }
 
+/// exportfs's generic handle decoders (`generic_fh_to_dentry`,
+/// `generic_fh_to_parent`).
+type GenericDecode = unsafe extern "C" fn(
+    *mut bindings::super_block,
+    *mut bindings::fid,
+    c_int,
+    c_int,
+    Option<unsafe extern "C" fn(*mut bindings::super_block, u64, u32) -> *mut bindings::inode>,
+) -> *mut bindings::dentry;
+
 /// An `export_operations` table for filesystem type `T`.
 #[repr(transparent)]
 pub struct Ops<T: FileSystem>(bindings::export_operations, PhantomData<T>);
@@ -100,9 +110,7 @@ impl<T: FileSystem> Ops<T> {
         fh_type: c_int,
     ) -> *mut bindings::dentry {
         // SAFETY: Per the safety contract; `get_inode::<U>` has the callback's contract.
-        unsafe {
-            bindings::generic_fh_to_dentry(sb, fid, fh_len, fh_type, Some(Self::get_inode::<U>))
-        }
+        unsafe { Self::decode::<U>(bindings::generic_fh_to_dentry, sb, fid, fh_len, fh_type) }
     }
 
     /// `export_operations::fh_to_parent`.
@@ -117,9 +125,25 @@ impl<T: FileSystem> Ops<T> {
         fh_type: c_int,
     ) -> *mut bindings::dentry {
         // SAFETY: Per the safety contract; `get_inode::<U>` has the callback's contract.
-        unsafe {
-            bindings::generic_fh_to_parent(sb, fid, fh_len, fh_type, Some(Self::get_inode::<U>))
-        }
+        unsafe { Self::decode::<U>(bindings::generic_fh_to_parent, sb, fid, fh_len, fh_type) }
+    }
+
+    /// Decodes a handle with exportfs's generic decoder `decode`
+    /// (`generic_fh_to_dentry` or `generic_fh_to_parent`) and our inode
+    /// lookup.
+    ///
+    /// # Safety
+    ///
+    /// As for `fh_to_dentry`.
+    unsafe fn decode<U: Operations<FileSystem = T>>(
+        decode: GenericDecode,
+        sb: *mut bindings::super_block,
+        fid: *mut bindings::fid,
+        fh_len: c_int,
+        fh_type: c_int,
+    ) -> *mut bindings::dentry {
+        // SAFETY: Per the safety contract; `get_inode::<U>` has the callback's contract.
+        unsafe { decode(sb, fid, fh_len, fh_type, Some(Self::get_inode::<U>)) }
     }
 
     /// `export_operations::get_parent`: a dentry for the parent
