@@ -67,7 +67,7 @@ pub(crate) fn getattr(inode: &INode<Ext2Fs>, stat: &mut Kstat<'_>) -> Result {
         (raw::EXT2_IMMUTABLE_FL, vfs_inode::STATX_ATTR_IMMUTABLE),
         (raw::EXT2_NODUMP_FL, vfs_inode::STATX_ATTR_NODUMP),
     ];
-    let flags = inode.data().disk.lock().raw.i_flags & raw::EXT2_FL_USER_VISIBLE;
+    let flags = fileattr_get(inode)?;
     let attrs = MAP
         .iter()
         .filter(|(disk, _)| flags & disk != 0)
