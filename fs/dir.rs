@@ -42,6 +42,7 @@ use crate::vfs::inode::MntIdmap;
 use crate::vfs::inode::Rename;
 use crate::vfs::inode::TmpFile;
 use core::ops::ControlFlow;
+use core::sync::atomic::Ordering;
 use kernel::prelude::*;
 use kernel::sync::aref::ARef;
 
@@ -165,7 +166,9 @@ fn commit(dir: &INode<Ext2Fs>, bh: &BufferHead, update_times: bool) -> Result {
     if update_times {
         dir.touch_cmtime();
     }
-    dir.data().disk.lock().raw.i_flags &= !EXT2_INDEX_FL;
+    dir.data()
+        .flags
+        .fetch_and(!EXT2_INDEX_FL, Ordering::Relaxed);
     dir.mark_dirty();
     handle_dirsync(dir, bh)
 }

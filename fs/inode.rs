@@ -24,7 +24,9 @@ use crate::vfs::inode::Params;
 use crate::vfs::inode::SetAttr;
 use crate::vfs::inode::Type;
 use crate::vfs::sb::SuperBlock;
+use core::sync::atomic::AtomicU32;
 use core::sync::atomic::AtomicU64;
+use core::sync::atomic::Ordering;
 use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::sync::aref::ARef;
@@ -46,6 +48,14 @@ pub(crate) struct InodeInfo {
     /// file is freed, so writeback can tell a run it mapped earlier is
     /// still the file's (see `Ext2Iomap::map_seq`).
     pub(crate) map_seq: AtomicU64,
+    /// The on-disk flags (`i_flags`); `disk.raw.i_flags` is stale and
+    /// replaced by this in `write_inode`. Kept outside `disk` so `stat`
+    /// and `lsattr` never wait behind a block allocation's I/O.
+    ///
+    /// Locking: changed only under `i_rwsem` (`fileattr_set`, directory
+    /// modification), so read-modify-write sequences never interleave;
+    /// readers take no lock.
+    pub(crate) flags: AtomicU32,
     /// A fast symlink's target, NUL-terminated (empty for other inodes).
     link: [u8; FAST_LINK_BUF],
 }
@@ -77,6 +87,7 @@ impl InodeInfo {
             }
         }
         pin_init!(Self {
+            flags: AtomicU32::new(raw.i_flags),
             disk <- new_mutex!(DiskInode { raw, goal: 0 }),
             map_seq: AtomicU64::new(0),
             link,
@@ -183,7 +194,7 @@ pub(crate) fn new_inode(
 
 /// The on-disk fields of a new inode that the VFS inode does not hold.
 fn new_disk_inode(dir: &INode<Ext2Fs>, mode: u16, init: &Init<'_>) -> Inode {
-    let dir_flags = dir.data().disk.lock().raw.i_flags;
+    let dir_flags = dir.data().flags.load(Ordering::Relaxed);
     let mut disk = Inode {
         i_mode: mode,
         i_flags: raw::mask_flags(mode, dir_flags & raw::EXT2_FL_INHERITED),
@@ -333,6 +344,7 @@ pub(crate) fn write_inode(inode: &INode<Ext2Fs>, sync: bool) -> Result {
     let ino = u32::try_from(inode.ino())?;
     let params = inode.params();
     let mut raw = inode.data().disk.lock().raw;
+    raw.i_flags = inode.data().flags.load(Ordering::Relaxed);
     fill_raw(sb, &mut raw, &params)?;
     let (block, offset) = inode_block(sb, ino)?;
     let bh = sb.bread(block)?;

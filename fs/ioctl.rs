@@ -5,8 +5,8 @@
 //! `statx` attributes they show (fs/ext2/ioctl.c, ext2_set_inode_flags and
 //! ext2_getattr).
 //!
-//! Locking: the on-disk flags live in the inode's `disk` mutex with the
-//! other on-disk fields; the VFS flags are updated atomically beside them
+//! Locking: the on-disk flags are the inode's `flags` atom, read without a
+//! lock; the VFS flags are updated atomically beside them
 //! (`inode_set_flags`). `fileattr_set` runs under `i_rwsem`, so two
 //! changes never interleave.
 
@@ -17,6 +17,7 @@ use crate::vfs::inode as vfs_inode;
 use crate::vfs::inode::FileAttr;
 use crate::vfs::inode::INode;
 use crate::vfs::inode::Kstat;
+use core::sync::atomic::Ordering;
 use kernel::prelude::*;
 
 /// The VFS inode flags of on-disk flags `i_flags` (`ext2_set_inode_flags`):
@@ -37,7 +38,7 @@ pub(crate) fn vfs_flags(i_flags: u32) -> u32 {
 
 /// The flags `lsattr` shows (`ext2_fileattr_get`).
 pub(crate) fn fileattr_get(inode: &INode<Ext2Fs>) -> Result<u32> {
-    Ok(inode.data().disk.lock().raw.i_flags & raw::EXT2_FL_USER_VISIBLE)
+    Ok(inode.data().flags.load(Ordering::Relaxed) & raw::EXT2_FL_USER_VISIBLE)
 }
 
 /// Sets the flags users may change, keeping the others
@@ -46,13 +47,10 @@ pub(crate) fn fileattr_set(inode: &INode<Ext2Fs>, fa: &FileAttr<'_>) -> Result {
     if fa.has_fsx() {
         return Err(errno::eopnotsupp());
     }
-    let flags = {
-        let mut disk = inode.data().disk.lock();
-        let flags = (disk.raw.i_flags & !raw::EXT2_FL_USER_MODIFIABLE)
-            | (fa.flags() & raw::EXT2_FL_USER_MODIFIABLE);
-        disk.raw.i_flags = flags;
-        flags
-    };
+    // i_rwsem (held by the VFS) makes this read-modify-write atomic.
+    let old = inode.data().flags.load(Ordering::Relaxed);
+    let flags = (old & !raw::EXT2_FL_USER_MODIFIABLE) | (fa.flags() & raw::EXT2_FL_USER_MODIFIABLE);
+    inode.data().flags.store(flags, Ordering::Relaxed);
     inode.set_flags(vfs_flags(flags));
     inode.touch_ctime();
     inode.mark_dirty();
