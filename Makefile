@@ -67,3 +67,10 @@ xfstests: modules
 .PHONY: bench
 bench: modules
 	scripts/bench $(BENCH_ARGS)
+
+# perf profiles of a write, rewrite or read phase, ext2rs beside ext2 in
+# one boot (scripts/profile), e.g.
+# make profile PROFILE_ARGS="--phases rewrite --bs 1024,4096".
+.PHONY: profile
+profile: modules
+	scripts/profile $(PROFILE_ARGS)

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The guest half of scripts/profile: runs inside the test VM, never on the
+# host (it mkfs'es and overwrites DEV).
+#
+#   profile-guest.sh RESULTS DEV
+#
+# Settings come from the environment, lists space- or comma-separated:
+#   PROF_FS PROF_BS PROF_PHASES PROF_THREADS PROF_SIZE_KB PROF_REC_KB PROF_TOP
+#
+# For every block size, filesystem and phase: a fresh mkfs and mount, the
+# phase's setup outside the profile, then `perf record -a -g -e cpu-clock`
+# around exactly the phase, with THREADS xfs_io processes on files of their
+# own. Phases:
+#   write    pwrite SIZE into new files, then fsync (allocation path)
+#   rewrite  the same over files written and synced before (overwrite path)
+#   read     pread SIZE of files written before, caches dropped (readahead)
+# Output per run, named <fs>-<bs>-<phase>-t<threads>: .data (perf),
+# .txt (perf report, flat, by task, module and symbol), .callers.txt (the
+# call chains of the symbols over 3%), .log (perf's messages), .time (the
+# phase's start and end), .fsck (ext2, ext2rs); RESULTS/summary (MiB/s per
+# run); RESULTS/failures if a run failed.
+set -euo pipefail
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+
+res=$1 dev=$2
+list() { tr ',' ' ' <<<"$1"; }
+size_kb=$PROF_SIZE_KB rec_kb=$PROF_REC_KB threads=$PROF_THREADS top=${PROF_TOP:-25}
+mnt=/tmp/profile-mnt
+# perf cannot write its ring buffers straight into a 9p directory (EFAULT),
+# so the data is recorded in the guest's /tmp and copied out afterwards.
+work=/tmp/profile-work
+mkdir -p "$mnt" "$work"
+rm -f "$res/failures"
+# Kernel symbols for perf, and no sampling limits, in this throwaway guest.
+echo 0 >/proc/sys/kernel/kptr_restrict
+echo -1 >/proc/sys/kernel/perf_event_paranoid
+
+say() { echo "[profile-guest] $*"; }
+fail() { say "FAILED: $*"; echo "$*" >>"$res/failures"; }
+
+do_mkfs() { # FS BS
+	case "$1" in
+	ext2 | ext2rs) mke2fs -q -F -t ext2 -b "$2" "$dev" ;;
+	ext4) mkfs.ext4 -q -F -b "$2" -E lazy_itable_init=0,lazy_journal_init=0 "$dev" ;;
+	xfs) mkfs.xfs -q -f -b size="$2" "$dev" ;;
+	*) echo "unknown filesystem $1" >&2; return 1 ;;
+	esac
+}
+
+drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
+
+# io OP: OP (pwrite or pread) of SIZE in records of REC on every thread's
+# file at once, each write followed by fsync; xfs_io's summary lines on
+# stdout.
+io() {
+	local op=$1 i pids=() st=0 extra=()
+	[ "$op" = pwrite ] && extra=(-c fsync)
+	for ((i = 0; i < threads; i++)); do
+		xfs_io -f -c "$op -q -b ${rec_kb}k 0 ${size_kb}k" "${extra[@]}" \
+			"$mnt/file.$i" >/dev/null &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p" || st=1; done
+	return $st
+}
+
+run() { # FS BS PHASE
+	local fs=$1 bs=$2 phase=$3 name out start end
+	name="$fs-$bs-$phase-t$threads"
+	out="$res/$name"
+	do_mkfs "$fs" "$bs" >/dev/null
+	mount -t "$fs" "$dev" "$mnt"
+	case "$phase" in
+	write) ;;
+	rewrite) io pwrite ;;
+	read) io pwrite && drop_caches ;;
+	*) fail "unknown phase $phase"; umount "$mnt"; return ;;
+	esac
+	local op=pwrite
+	[ "$phase" = read ] && op=pread
+	# The phase times itself inside the profile, so perf's own start and
+	# stop are not counted.
+	if ! perf record --no-buildid -a -g -e cpu-clock -F 1999 -o "$work/$name.data" -- \
+		bash -c "$(declare -f io); mnt=$mnt threads=$threads rec_kb=$rec_kb size_kb=$size_kb
+			date +%s.%N >$out.time; io $op; st=\$?; date +%s.%N >>$out.time; exit \$st" \
+		2>"$out.log"; then
+		fail "$name: perf record or xfs_io failed (see $out.log)"
+	fi
+	umount "$mnt"
+	read -r start end < <(paste -sd ' ' "$out.time")
+	if [ "$fs" = ext2 ] || [ "$fs" = ext2rs ]; then
+		e2fsck -fn "$dev" >"$out.fsck" 2>&1 || fail "$name: e2fsck found problems (see $out.fsck)"
+	fi
+	local mib=$((threads * size_kb / 1024))
+	awk -v s="$start" -v e="$end" -v m="$mib" -v n="$name" \
+		'BEGIN { printf "%s: %d MiB in %.2f s, %.1f MiB/s\n", n, m, e - s, m / (e - s) }' |
+		tee -a "$res/summary"
+	cp "$work/$name.data" "$out.data"
+	# Flat by task, module and symbol; idle (swapper) is left in so the
+	# percentages stay those of all samples. Samples taken with interrupts
+	# off land on the unlock that enables them (_raw_spin_unlock_irqrestore),
+	# so the call chains of the hot symbols are in .callers.txt.
+	perf report -i "$work/$name.data" --kallsyms /proc/kallsyms --stdio --no-children -g none --sort comm,dso,sym \
+		--percent-limit 0.3 2>/dev/null | grep -v '^$' >"$out.txt" ||
+		fail "$name: perf report failed"
+	perf report -i "$work/$name.data" --kallsyms /proc/kallsyms --stdio --no-children -g caller,2,callee \
+		--sort sym --percent-limit 3 2>/dev/null >"$out.callers.txt" ||
+		fail "$name: perf report (callers) failed"
+	say "$name: top symbols outside idle"
+	grep -v -e '^#' -e swapper "$out.txt" | head -n "$top"
+}
+
+: >"$res/summary"
+for bs in $(list "$PROF_BS"); do
+	for phase in $(list "$PROF_PHASES"); do
+		for fs in $(list "$PROF_FS"); do
+			run "$fs" "$bs" "$phase"
+		done
+	done
+done
+[ ! -f "$res/failures" ]
