@@ -45,18 +45,8 @@ fail() { say "FAILED: $*"; echo "$*" >>"$res/failures"; }
 	echo "disk: $dev, $(($(blockdev --getsize64 "$dev") / 1048576)) MiB"
 } >"$res/guest-info"
 
-do_mkfs() { # FS BS
-	case "$1" in
-	ext2 | ext2rs) mke2fs -q -F -t ext2 -b "$2" "$dev" ;;
-	# No lazy init: ext4lazyinit would zero inode tables in the background
-	# while iozone runs.
-	ext4) mkfs.ext4 -q -F -b "$2" -E lazy_itable_init=0,lazy_journal_init=0 "$dev" ;;
-	xfs) mkfs.xfs -q -f -b size="$2" "$dev" ;;
-	*) echo "unknown filesystem $1" >&2; return 1 ;;
-	esac
-}
-
-drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
+# shellcheck source-path=SCRIPTDIR source=guest-mkfs.sh
+. "$(dirname "$0")/guest-mkfs.sh"
 
 # The ceiling: O_DIRECT dd of one file's size in the same record size to
 # and from the raw disk (what iozone -I does on a filesystem, minus it).

@@ -40,16 +40,8 @@ echo -1 >/proc/sys/kernel/perf_event_paranoid
 say() { echo "[profile-guest] $*"; }
 fail() { say "FAILED: $*"; echo "$*" >>"$res/failures"; }
 
-do_mkfs() { # FS BS
-	case "$1" in
-	ext2 | ext2rs) mke2fs -q -F -t ext2 -b "$2" "$dev" ;;
-	ext4) mkfs.ext4 -q -F -b "$2" -E lazy_itable_init=0,lazy_journal_init=0 "$dev" ;;
-	xfs) mkfs.xfs -q -f -b size="$2" "$dev" ;;
-	*) echo "unknown filesystem $1" >&2; return 1 ;;
-	esac
-}
-
-drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
+# shellcheck source-path=SCRIPTDIR source=guest-mkfs.sh
+. "$(dirname "$0")/guest-mkfs.sh"
 
 # io OP: OP (pwrite or pread) of SIZE in records of REC on every thread's
 # file at once, each write followed by fsync; xfs_io's summary lines on
