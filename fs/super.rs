@@ -248,13 +248,19 @@ impl FileSystem for Ext2Fs {
         new_flags: u32,
         fc: &FsContext,
     ) -> Result {
+        // The VFS does not sync before asking (ext2_reconfigure does it
+        // too): going read-only without it would leave dirty inodes and
+        // buffers that nothing writes any more, since unmounting a
+        // read-only filesystem syncs nothing (xfstests generic/294, 306).
+        if !sb.rdonly() {
+            sb.sync_filesystem()?;
+        }
         let to_rdonly = new_flags & sb::SB_RDONLY != 0;
         match (sb.rdonly(), to_rdonly) {
             (true, false) => {
                 check_features(&sb.data().sb, fc)?;
                 setup_super(sb)
             }
-            // The VFS synced the filesystem before asking.
             (false, true) => commit_super(sb, MountState::Clean, true),
             _ => Ok(()),
         }

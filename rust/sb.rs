@@ -179,6 +179,15 @@ impl<T: FileSystem, S: State> SuperBlock<T, S> {
         })
     }
 
+    /// Writes every dirty inode, page and buffer of the filesystem and
+    /// waits (`sync_filesystem`). The caller holds `s_umount`, as the VFS
+    /// does around `reconfigure`.
+    pub fn sync_filesystem(&self) -> Result {
+        // SAFETY: The superblock is live, and the callers (reconfigure) run with
+        // `s_umount` held, which sync_filesystem requires.
+        kernel::error::to_result(unsafe { bindings::sync_filesystem(self.as_raw()) })
+    }
+
     /// Writes every dirty buffer of the device and waits (`sync_blockdev`).
     pub fn sync_blockdev(&self) -> Result {
         // SAFETY: The superblock is live and has a block device.

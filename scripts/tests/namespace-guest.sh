@@ -431,6 +431,18 @@ check "-o noquota is accepted, -o usrquota refused (no quota support)" bash -c "
 	mount -t ext2rs $dev $m"
 check "remount with -o dirsync and create, rename, unlink" bash -c "umount $m && mount -t ext2rs -o dirsync $dev $m && cd $m && mkdir ds && touch ds/a && mv ds/a ds/b && ln -s ds/b ds/l && rm ds/b"
 
+# --- remount read-only ----------------------------------------------------
+# Unmounting a read-only filesystem syncs nothing, so going read-only must
+# write every dirty inode and buffer first (xfstests generic/294, 306).
+check "create, then remount read-only at once" bash -c "umount $m && mount -t ext2rs $dev $m &&
+	mkdir $m/ro && mknod $m/ro/c c 1 3 && ln -s f $m/ro/l && echo data >$m/ro/f &&
+	mount -o remount,ro $m"
+check "read-only: new files refused (EROFS)" fails_with "Read-only" touch "$m/ro/new"
+check "umount after the read-only remount" umount "$m"
+check "e2fsck -fn clean after a read-only remount" fsck_clean "$dev"
+check "mount again: the files made before the remount are there" bash -c "mount -t ext2rs $dev $m &&
+	[ \"\$(cat $m/ro/f)\" = data ] && [ -c $m/ro/c ] && [ \"\$(readlink $m/ro/l)\" = f ]"
+
 # --- Compare with the in-kernel ext2 ------------------------------------
 check "umount and mount again" bash -c "umount $m && mount -t ext2rs $dev $m"
 snapshot "$m" >"$work/ext2rs.snap"
