@@ -376,6 +376,11 @@ bool ext2rs_is_dirsync(const struct inode *inode)
 	return IS_DIRSYNC(inode);
 }
 
+bool ext2rs_inode_needs_sync(struct inode *inode)
+{
+	return inode_needs_sync(inode);
+}
+
 int ext2rs_finish_open_simple(struct file *file)
 {
 	return finish_open_simple(file, 0);

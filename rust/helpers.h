@@ -97,6 +97,7 @@ void ext2rs_iomap_bio_readahead(struct readahead_control *rac,
 
 /* Namespace changes: new inodes, O_TMPFILE, directory sync. */
 bool ext2rs_is_dirsync(const struct inode *inode);
+bool ext2rs_inode_needs_sync(struct inode *inode);
 int ext2rs_finish_open_simple(struct file *file);
 
 /* POSIX ACLs: allocation, entries (a union of kuid/kgid), release. */

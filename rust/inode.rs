@@ -300,6 +300,14 @@ impl<T: FileSystem> INode<T> {
         unsafe { bindings::ext2rs_is_dirsync(self.as_raw()) }
     }
 
+    /// Whether a change to this inode's metadata must reach the disk before
+    /// the operation returns (`inode_needs_sync`: `IS_SYNC`, or `IS_DIRSYNC`
+    /// for a directory).
+    pub fn needs_sync(&self) -> bool {
+        // SAFETY: The inode is live; the helper reads flags and the mode.
+        unsafe { bindings::ext2rs_inode_needs_sync(self.as_raw()) }
+    }
+
     /// Sets the inode flags the VFS enforces (`S_SYNC`, `S_APPEND`,
     /// `S_IMMUTABLE`, `S_NOATIME`, `S_DIRSYNC`: the bits of [`FLAGS_MASK`])
     /// to `flags`, leaving the VFS's own flags alone (`inode_set_flags`).

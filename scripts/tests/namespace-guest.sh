@@ -443,6 +443,23 @@ check "e2fsck -fn clean after a read-only remount" fsck_clean "$dev"
 check "mount again: the files made before the remount are there" bash -c "mount -t ext2rs $dev $m &&
 	[ \"\$(cat $m/ro/f)\" = data ] && [ -c $m/ro/c ] && [ \"\$(readlink $m/ro/l)\" = f ]"
 
+# truncate(2) by path, unlike ftruncate(2), asks the filesystem for no time
+# change: the size change itself must move mtime and ctime (generic/313).
+check "truncate(2) by path down and up moves mtime and ctime" python3 -c '
+import os, sys, time
+p = sys.argv[1]
+with open(p, "w") as f:
+    f.write("x" * 100)
+for size in (10, 1000):
+    os.utime(p, (1000000000, 1000000000))
+    before = os.stat(p).st_ctime
+    time.sleep(1.1)  # timestamps have whole seconds
+    os.truncate(p, size)
+    st = os.stat(p)
+    if st.st_size != size or st.st_mtime <= 1000000000 or st.st_ctime <= before:
+        sys.exit(f"size {st.st_size}: mtime {st.st_mtime} ctime {st.st_ctime} (ctime was {before})")
+' "$m/ro/t"
+
 # --- Compare with the in-kernel ext2 ------------------------------------
 check "umount and mount again" bash -c "umount $m && mount -t ext2rs $dev $m"
 snapshot "$m" >"$work/ext2rs.snap"
