@@ -180,11 +180,12 @@ impl<T: FileSystem, S: State> SuperBlock<T, S> {
     }
 
     /// Writes every dirty inode, page and buffer of the filesystem and
-    /// waits (`sync_filesystem`). The caller holds `s_umount`, as the VFS
-    /// does around `reconfigure`.
+    /// waits (`sync_filesystem`). The caller must hold `s_umount`, as the
+    /// VFS does around `reconfigure`; without it the kernel warns.
     pub fn sync_filesystem(&self) -> Result {
-        // SAFETY: The superblock is live, and the callers (reconfigure) run with
-        // `s_umount` held, which sync_filesystem requires.
+        // SAFETY: The superblock is live. Calling without `s_umount` is a logic
+        // error that sync_filesystem reports with a warning, not a memory-safety
+        // one; the only caller, reconfigure, runs with it held.
         kernel::error::to_result(unsafe { bindings::sync_filesystem(self.as_raw()) })
     }
 
