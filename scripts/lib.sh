@@ -22,6 +22,29 @@ run() {
 	"$@" || die "$what failed (command: $*)"
 }
 
+# size_kb SIZE: iozone-style size (plain KiB, or k/m/g suffix) in KiB
+# (scripts/bench, scripts/profile).
+size_kb() {
+	[[ "$1" =~ ^([0-9]+)([kKmMgG]?)$ ]] || die "bad size $1 (want N, Nk, Nm or Ng)"
+	case "${BASH_REMATCH[2]}" in
+	'' | k | K) echo "${BASH_REMATCH[1]}" ;;
+	m | M) echo $((BASH_REMATCH[1] * 1024)) ;;
+	g | G) echo $((BASH_REMATCH[1] * 1048576)) ;;
+	esac
+}
+
+# check_fs_bs FS_LIST BS_LIST: dies unless every filesystem is one the
+# benchmark guests can make and every block size one ext2 has.
+check_fs_bs() {
+	local f b
+	for f in ${1//,/ }; do
+		case "$f" in ext2rs | ext2 | ext4 | xfs) ;; *) die "--fs: unknown filesystem $f" ;; esac
+	done
+	for b in ${2//,/ }; do
+		case "$b" in 1024 | 2048 | 4096) ;; *) die "--bs: block size $b not 1024, 2048 or 4096" ;; esac
+	done
+}
+
 # The kernel source tarball installed by the Debian package, newest first.
 kernel_tarball() {
 	ls -1 /usr/src/linux-source-"$KERNEL_SERIES"*.tar.xz 2>/dev/null | sort -V | tail -n 1
