@@ -252,9 +252,8 @@ impl FileSystem for Ext2Fs {
         // too): going read-only without it would leave dirty inodes and
         // buffers that nothing writes any more, since unmounting a
         // read-only filesystem syncs nothing (xfstests generic/294, 306).
-        if !sb.rdonly() {
-            sb.sync_filesystem()?;
-        }
+        // On a read-only filesystem it returns at once.
+        sb.sync_filesystem()?;
         let to_rdonly = new_flags & sb::SB_RDONLY != 0;
         match (sb.rdonly(), to_rdonly) {
             (true, false) => {
