@@ -198,17 +198,17 @@ pub(crate) fn get_block(inode: &INode<Ext2Fs>, iblock: u64, create: bool) -> Res
 }
 
 /// An array of block pointers being changed: the inode's `i_block` or an
-/// indirect block.
+/// indirect block of the inode (which its `fsync` writes).
 enum Slot<'a> {
     Direct(&'a mut [u32; blockmap::EXT2_N_BLOCKS]),
-    Indirect(&'a BufferHead),
+    Indirect(&'a BufferHead, &'a INode<Ext2Fs>),
 }
 
 impl Slot<'_> {
     fn get(&self, i: usize) -> Result<u32> {
         match self {
             Slot::Direct(p) => p.get(i).copied().ok_or(EINVAL),
-            Slot::Indirect(bh) => le32_at(bh.data(), i).ok_or(EINVAL),
+            Slot::Indirect(bh, _) => le32_at(bh.data(), i).ok_or(EINVAL),
         }
     }
 
@@ -222,7 +222,7 @@ impl Slot<'_> {
                     *p.get_mut(i + usize::try_from(n)?).ok_or(EINVAL)? = value(n);
                 }
             }
-            Slot::Indirect(bh) => {
+            Slot::Indirect(bh, inode) => {
                 let mut locked = bh.lock();
                 let data = locked.data_mut();
                 for n in 0..count {
@@ -232,7 +232,7 @@ impl Slot<'_> {
                         .copy_from_slice(&value(n).to_le_bytes());
                 }
                 drop(locked);
-                bh.mark_dirty();
+                bh.mark_dirty_inode(inode);
             }
         }
         Ok(())
@@ -268,7 +268,7 @@ fn alloc_branch(inode: &INode<Ext2Fs>, disk: &mut DiskInode, iblock: u64, len: u
     for &index in parents {
         let mut slot = match &holder {
             None => Slot::Direct(&mut disk.raw.i_block),
-            Some(bh) => Slot::Indirect(bh),
+            Some(bh) => Slot::Indirect(bh, inode),
         };
         let ptr = slot.get(index)?;
         let child = if ptr == 0 {
@@ -276,7 +276,7 @@ fn alloc_branch(inode: &INode<Ext2Fs>, disk: &mut DiskInode, iblock: u64, len: u
             inode.add_bytes(i64::from(bs));
             goal = block + 1;
             let bh = sb.getblk_zeroed(block)?;
-            bh.mark_dirty();
+            bh.mark_dirty_inode(inode);
             slot.set(index, u32::try_from(block)?, 1)?;
             bh
         } else {
@@ -292,7 +292,7 @@ fn alloc_branch(inode: &INode<Ext2Fs>, disk: &mut DiskInode, iblock: u64, len: u
     inode.add_bytes(i64::from(got) << sb.block_size_bits());
     let mut slot = match &holder {
         None => Slot::Direct(&mut disk.raw.i_block),
-        Some(bh) => Slot::Indirect(bh),
+        Some(bh) => Slot::Indirect(bh, inode),
     };
     slot.set(leaf_index, u32::try_from(first)?, got)?;
     disk.goal = first + u64::from(got);
@@ -422,7 +422,7 @@ fn free_tree(freer: &mut Freer<'_>, block: u64, depth: usize, from: u64) -> Resu
         }
         changed = true;
         if from != 0 {
-            Slot::Indirect(&bh).set(index, 0, 1)?;
+            Slot::Indirect(&bh, inode).set(index, 0, 1)?;
         }
     }
     if from == 0 {
@@ -433,7 +433,7 @@ fn free_tree(freer: &mut Freer<'_>, block: u64, depth: usize, from: u64) -> Resu
         balloc::free_blocks(sb, block, 1)?;
         inode.sub_bytes(i64::from(sb.block_size()));
     } else if changed {
-        bh.mark_dirty();
+        bh.mark_dirty_inode(inode);
     }
     Ok(())
 }

@@ -162,7 +162,7 @@ fn edit_block<R>(
 /// move (with `update_times`), its htree index, which ext2 does not keep
 /// up to date, is declared stale, and with `dirsync` both reach the disk.
 fn commit(dir: &INode<Ext2Fs>, bh: &BufferHead, update_times: bool) -> Result {
-    bh.mark_dirty();
+    bh.mark_dirty_inode(dir);
     if update_times {
         dir.touch_cmtime();
     }
@@ -275,7 +275,7 @@ pub(crate) fn make_empty(inode: &INode<Ext2Fs>, parent: &INode<Ext2Fs>) -> Resul
     edit_block(inode, &bh, |buf| {
         fmt::make_empty(buf, format, ino, parent_ino)
     })?;
-    bh.mark_dirty();
+    bh.mark_dirty_inode(inode);
     inode.set_size(i64::from(sb.block_size()));
     inode.mark_dirty();
     handle_dirsync(inode, &bh)

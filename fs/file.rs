@@ -108,16 +108,12 @@ impl file::Operations for FileOps {
 
 /// `fsync` of files and directories (`ext2_fsync`): the range of the page
 /// cache (directories have none there: their blocks are metadata), the
-/// inode, and every dirty metadata buffer, then the device's cache.
-pub(crate) fn fsync(file: &File<Ext2Fs>, start: i64, end: i64, _datasync: bool) -> Result {
-    file.write_and_wait_range(start, end)?;
-    let inode = file.inode();
-    let sb = inode.super_block();
-    inode.sync_metadata()?;
-    // Indirect blocks, directory blocks, bitmaps and descriptors the data
-    // depends on are in the device's buffer cache: write them all.
-    sb.sync_blockdev()?;
-    sb.issue_flush()
+/// metadata buffers the inode's data depends on (indirect blocks, and a
+/// directory's own blocks), the inode, then the device's cache. Like ext2,
+/// it leaves bitmaps and group descriptors to writeback: e2fsck rebuilds
+/// their counts after a crash, but not a lost block pointer.
+pub(crate) fn fsync(file: &File<Ext2Fs>, start: i64, end: i64, datasync: bool) -> Result {
+    file.fsync_metadata_bhs(start, end, datasync)
 }
 
 /// Zeroes the block straddling `old`, the current EOF, from `old` on (up

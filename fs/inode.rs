@@ -360,14 +360,24 @@ pub(crate) fn write_inode(inode: &INode<Ext2Fs>, sync: bool) -> Result {
     Ok(())
 }
 
-/// Deletes an inode whose last link and last user are gone
-/// (`ext2_evict_inode`): frees its blocks, records the deletion time and
-/// frees the inode. Errors are reported; eviction itself cannot fail.
+/// Evicts an inode (`ext2_evict_inode`). One whose last link and last
+/// user are gone is deleted: its blocks freed, the deletion time recorded
+/// and the inode freed. A live one writes its listed metadata buffers
+/// first, since a later `fsync`, of the inode read afresh, cannot find
+/// them. Errors are reported; eviction itself cannot fail.
 pub(crate) fn evict_inode(inode: &INode<Ext2Fs>) {
+    let sb = inode.super_block();
     if inode.nlink() != 0 || inode.is_bad() {
+        if let Err(e) = inode.sync_metadata_bhs() {
+            pr_err!(
+                "ext2rs ({}): writing the metadata buffers of inode {} failed: {:?}\n",
+                sb.id(),
+                inode.ino(),
+                e
+            );
+        }
         return;
     }
-    let sb = inode.super_block();
     if let Err(e) = delete_inode(inode) {
         pr_err!(
             "ext2rs ({}): deleting inode {} failed: {:?}\n",

@@ -187,7 +187,7 @@ pub(crate) fn set(
     match outcome {
         Outcome::InPlace => {
             if let Some(bh) = &old_bh {
-                bh.mark_dirty();
+                bh.mark_dirty_inode(inode);
             }
         }
         Outcome::NewBlock => {
@@ -295,7 +295,7 @@ fn write_new_block(inode: &INode<Ext2Fs>, contents: &[u8]) -> Result<u64> {
         }
     };
     copy_block(bh.lock().data_mut(), contents)?;
-    bh.mark_dirty();
+    bh.mark_dirty_inode(inode);
     inode.add_bytes(i64::from(sb.block_size()));
     Ok(block)
 }

@@ -9,7 +9,7 @@
 //! device, never through the iomap data folios of regular files, whose
 //! `folio->private` belongs to iomap.
 
-use crate::vfs::bindings;
+use crate::vfs::{bindings, fs::FileSystem, inode::INode};
 use core::ptr::NonNull;
 use kernel::prelude::*;
 
@@ -70,6 +70,16 @@ impl BufferHead {
     pub fn mark_dirty(&self) {
         // SAFETY: The buffer is referenced and up to date.
         unsafe { bindings::mark_buffer_dirty(self.bh.as_ptr()) };
+    }
+
+    /// Marks the buffer dirty and puts it on `inode`'s list of metadata
+    /// buffers (`mmb_mark_buffer_dirty`), so that `fsync` of `inode` writes
+    /// it: for indirect and directory blocks, which the inode's data needs.
+    /// A buffer already on another inode's list stays there.
+    pub fn mark_dirty_inode<T: FileSystem>(&self, inode: &INode<T>) {
+        // SAFETY: The buffer is referenced and up to date; the inode is live, so its list
+        // is initialised, and `evict_inode` empties the list before the inode is freed.
+        unsafe { bindings::mmb_mark_buffer_dirty(self.bh.as_ptr(), inode.metadata_bhs()) };
     }
 
     /// Writes the buffer now if it is dirty and waits (`sync_dirty_buffer`).

@@ -68,6 +68,25 @@ impl<T: FileSystem> File<T> {
         })
     }
 
+    /// `fsync` of an inode whose metadata is its list of metadata buffers
+    /// and itself (`mmb_fsync`): writes back the byte range `[start, end]`
+    /// of the page cache and the buffers on the list, then the inode unless
+    /// it is clean (or, with `datasync`, only its times changed), and
+    /// flushes the device's cache. Writeback errors are reported once per
+    /// file.
+    pub fn fsync_metadata_bhs(&self, start: i64, end: i64, datasync: bool) -> Result {
+        // SAFETY: The file is live, and so is its inode with its initialised list.
+        kernel::error::to_result(unsafe {
+            bindings::mmb_fsync(
+                self.inner.get(),
+                self.inode().metadata_bhs(),
+                start,
+                end,
+                datasync,
+            )
+        })
+    }
+
     /// Checks and records a write's effect on the file's privileges and
     /// times (`file_modified`: drops setuid bits, updates mtime/ctime).
     pub fn modified(&self) -> Result {

@@ -49,6 +49,12 @@ pub(crate) struct INodeWithData<T: FileSystem> {
     /// Set (before `unlock_new_inode`) once `data` is initialised.
     data_init: bool,
     data: MaybeUninit<T::INodeData>,
+    /// The metadata buffers the inode's data depends on (indirect blocks,
+    /// directory blocks), written by its `fsync`: `ext2_inode_info`'s
+    /// `i_metadata_bhs`. Initialised by `alloc_inode`, emptied by
+    /// `evict_inode` before the object can be freed, because every buffer
+    /// on the list points back at it (`b_mmb`).
+    mmb: Opaque<bindings::mapping_metadata_bhs>,
     inode: Opaque<bindings::inode>,
 }
 
@@ -110,6 +116,21 @@ impl<T: FileSystem> INode<T> {
                 .data
                 .assume_init_ref()
         }
+    }
+
+    /// The list of metadata buffers associated with the inode.
+    pub(crate) fn metadata_bhs(&self) -> *mut bindings::mapping_metadata_bhs {
+        // SAFETY: Every inode of type `T` is the `inode` field of an `INodeWithData<T>`
+        // (`alloc_inode`), whose `mmb` lives as long as the inode.
+        unsafe { (*INodeWithData::<T>::from_inode(self.as_raw())).mmb.get() }
+    }
+
+    /// Writes the metadata buffers associated with the inode (see
+    /// [`crate::vfs::buffer::BufferHead::mark_dirty_inode`]) and waits
+    /// (`mmb_sync`).
+    pub fn sync_metadata_bhs(&self) -> Result {
+        // SAFETY: The inode is live, so its list is initialised.
+        kernel::error::to_result(unsafe { bindings::mmb_sync(self.metadata_bhs()) })
     }
 
     /// The file size (`i_size_read`).
@@ -984,11 +1005,26 @@ pub(crate) unsafe extern "C" fn alloc_inode<T: FileSystem>(
     }
     // The cache's objects are `INodeWithData<T>`.
     let outer = obj.cast::<INodeWithData<T>>();
-    // SAFETY: `outer` is a fresh object of the cache, ours until returned.
+    // SAFETY: `outer` is a fresh object of the cache, ours until returned; `inode_init_once`
+    // (the cache's constructor) and `inode_init_always` set up its `i_data`.
     unsafe {
         (*outer).data_init = false;
-        (*outer).inode.get()
+        let inode = (*outer).inode.get();
+        bindings::mmb_init((*outer).mmb.get(), &raw mut (*inode).i_data);
+        inode
     }
+}
+
+/// Detaches every buffer from the inode's metadata buffer list
+/// (`mmb_invalidate`), which must be empty before the inode is freed.
+///
+/// # Safety
+///
+/// `inode` must come from `alloc_inode::<T>` and be live.
+pub(crate) unsafe fn invalidate_metadata_bhs<T: FileSystem>(inode: *mut bindings::inode) {
+    // SAFETY: Per the safety contract the inode is inside a live `INodeWithData<T>`, whose
+    // list `alloc_inode` initialised.
+    unsafe { bindings::mmb_invalidate((*INodeWithData::<T>::from_inode(inode)).mmb.get()) };
 }
 
 /// Whether the filesystem data of `inode` is initialised (false for an

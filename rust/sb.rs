@@ -188,14 +188,6 @@ impl<T: FileSystem, S: State> SuperBlock<T, S> {
         // one; the only caller, reconfigure, runs with it held.
         kernel::error::to_result(unsafe { bindings::sync_filesystem(self.as_raw()) })
     }
-
-    /// Writes every dirty buffer of the device and waits (`sync_blockdev`).
-    pub fn sync_blockdev(&self) -> Result {
-        // SAFETY: The superblock is live and has a block device.
-        kernel::error::to_result(unsafe {
-            bindings::sync_blockdev(bindings::ext2rs_sb_bdev(self.as_raw()).cast())
-        })
-    }
 }
 
 impl<T: FileSystem> SuperBlock<T, New> {
@@ -457,8 +449,10 @@ impl<T: FileSystem> Ops<T> {
     }
 
     /// `super_operations::evict_inode`: drops the page cache, lets the
-    /// filesystem delete an unlinked inode, and clears it. An inode whose
-    /// setup failed (bad, without data) is only cleared.
+    /// filesystem delete an unlinked inode (or write the metadata buffers of
+    /// a live one), detaches what is left on its metadata buffer list, and
+    /// clears it. An inode whose setup failed (bad, without data) is only
+    /// detached and cleared.
     ///
     /// # Safety
     ///
@@ -471,6 +465,7 @@ impl<T: FileSystem> Ops<T> {
             if inode::data_ready::<T>(inode) {
                 U::evict_inode(INode::<T>::from_raw(inode));
             }
+            inode::invalidate_metadata_bhs::<T>(inode);
             bindings::clear_inode(inode);
         }
     }
