@@ -15,8 +15,10 @@
 #   mount -t ext2 -o ro;   wtest SCENARIO verify; umount   (the reference)
 #
 # Scenarios: mmap-extend, mmap-eof-gap, mmap-holes, dio, truncate-levels,
-# storm on DEV (one after the other, the image keeps what each left), and
-# fill on FILLDEV. Every wtest case and every mount/umount/e2fsck step is
+# storm on DEV (one after the other, the image keeps what each left),
+# fill on FILLDEV, then on DEV what fsync of a file and of a directory
+# puts on the disk (read back past the page cache with debugfs -D).
+# Every wtest case and every mount/umount/e2fsck step is
 # one numbered "ok N - ..." or "not ok N - ..." line; wtest dying without a
 # failed case counts as one failure. Ends with "write: N passed, N failed".
 #
@@ -34,6 +36,8 @@ shift
 root=$(cd "$(dirname "$0")/../.." && pwd)
 wtest=${WTEST:-$root/target/release/wtest}
 seed=${WTEST_SEED:-1}
+# The guest runs no udev: libdevmapper makes the /dev/mapper nodes itself.
+export DM_DISABLE_UDEV=1
 
 n=0 pass=0 fail=0
 ok() { n=$((n + 1)) pass=$((pass + 1)); echo "ok $n - $1"; }
@@ -109,6 +113,62 @@ scenario() {
 	echo "# $what: $((SECONDS - t0)) s"
 }
 
+# durable BS DEV: what fsync wrote must be on the disk itself. The
+# filesystem is mounted through a device-mapper linear target over DEV,
+# and debugfs -D reads DEV with O_DIRECT: a direct read of a device first
+# writes back that device's own page cache, but not the cache of the
+# target above it, where the metadata buffers sit. This runs alone in the
+# guest, after a sync, so nothing but the fsync writes them within the
+# flusher's 30 s expiry.
+durable() {
+	local bs=$1 dev=$2
+	local what="$fstype-$bs durable" dm=durable-$bs
+	echo "# === $what"
+	step "$what: dmsetup linear over $dev" dmsetup create "$dm" \
+		--table "0 $(blockdev --getsz "$dev") linear $dev 0" || return
+	step "$what: mount -t $fstype /dev/mapper/$dm" \
+		mount -t "$fstype" "/dev/mapper/$dm" "$mnt" || { dmsetup remove "$dm"; return; }
+	step "$what: fsync writes a file's data, indirect blocks and inode" python3 - "$mnt" "$dev" <<'PY'
+import os, subprocess, sys
+m, dev = sys.argv[1], sys.argv[2]
+os.sync()
+bs = os.statvfs(m).f_bsize
+data = os.urandom((12 + bs // 4 + 3) * bs)  # direct, single and double indirect
+fd = os.open(f"{m}/durable", os.O_CREAT | os.O_WRONLY | os.O_TRUNC)
+os.write(fd, data)
+os.fsync(fd)
+os.close(fd)
+ino = os.stat(f"{m}/durable").st_ino
+got = subprocess.run(["debugfs", "-D", "-R", f"cat <{ino}>", dev], capture_output=True).stdout
+if got != data:
+    print(f"on disk: {len(got)} bytes, {sum(a != b for a, b in zip(got, data))} differ; "
+          f"wrote {len(data)}")
+    sys.exit(1)
+PY
+	step "$what: fsync of a directory writes its new entries" python3 - "$mnt" "$dev" <<'PY'
+import os, subprocess, sys
+m, dev = sys.argv[1], sys.argv[2]
+os.sync()
+os.mkdir(f"{m}/fsd")
+names = {f"entry-{i:04d}-{'x' * 40}" for i in range(300)}  # 18 KiB: indirect at 1 KiB
+for n in names:
+    open(f"{m}/fsd/{n}", "w").close()
+fd = os.open(f"{m}/fsd", os.O_RDONLY | os.O_DIRECTORY)
+os.fsync(fd)
+os.close(fd)
+ino = os.stat(f"{m}/fsd").st_ino
+out = subprocess.run(["debugfs", "-D", "-R", f"ls <{ino}>", dev], capture_output=True,
+                     text=True).stdout
+found = set(out.split()) & names
+if found != names:
+    print(f"on disk: {len(found)} of {len(names)} entries")
+    sys.exit(1)
+PY
+	step "$what: umount" umount "$mnt" || return
+	step "$what: dmsetup remove" dmsetup remove "$dm"
+	step "$what: e2fsck -fn clean" e2fsck -fn "$dev"
+}
+
 echo "# write-guest.sh: $fstype, $*, seed $seed, $(uname -r)"
 for spec in "$@"; do
 	IFS=: read -r bs dev filldev <<<"$spec"
@@ -119,5 +179,6 @@ for spec in "$@"; do
 	scenario "$bs" "$dev" truncate-levels
 	scenario "$bs" "$dev" storm ${WTEST_STORM_OPS:+--ops "$WTEST_STORM_OPS"}
 	scenario "$bs" "$filldev" fill
+	durable "$bs" "$dev"
 done
 finish
