@@ -148,6 +148,23 @@ impl sb::Operations for SuperOps {
         commit_super(sb, MountState::Keep, wait)
     }
 
+    /// `ext2_freeze`: a frozen filesystem is marked clean on disk, so that
+    /// a snapshot of it needs no fsck, unless unlinked files are still
+    /// open (their inodes are deleted only at the last close).
+    fn freeze_fs(sb: &SuperBlock<Ext2Fs>) -> Result {
+        let state = if sb.has_pending_removals() {
+            MountState::Keep
+        } else {
+            MountState::Clean
+        };
+        commit_super(sb, state, true)
+    }
+
+    /// `ext2_unfreeze`: writable again, so not clean if we crash.
+    fn unfreeze_fs(sb: &SuperBlock<Ext2Fs>) -> Result {
+        commit_super(sb, MountState::Dirty, true)
+    }
+
     fn put_super(sb: &SuperBlock<Ext2Fs>) {
         if !sb.rdonly() {
             if let Err(e) = commit_super(sb, MountState::Clean, true) {

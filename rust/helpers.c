@@ -68,6 +68,11 @@ struct block_device *ext2rs_sb_bdev(struct super_block *sb)
 	return sb->s_bdev;
 }
 
+long ext2rs_sb_remove_count(struct super_block *sb)
+{
+	return atomic_long_read(&sb->s_remove_count);
+}
+
 struct kmem_cache *ext2rs_inode_cache_create(const char *name, unsigned int size,
 					     unsigned int align,
 					     void (*ctor)(void *))

@@ -29,6 +29,7 @@ void ext2rs_bforget(struct buffer_head *bh);
 void ext2rs_lock_buffer(struct buffer_head *bh);
 u64 ext2rs_sb_bdev_nr_bytes(struct super_block *sb);
 struct block_device *ext2rs_sb_bdev(struct super_block *sb);
+long ext2rs_sb_remove_count(struct super_block *sb);
 
 /* Inodes. */
 struct kmem_cache *ext2rs_inode_cache_create(const char *name, unsigned int size,

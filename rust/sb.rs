@@ -171,6 +171,13 @@ impl<T: FileSystem, S: State> SuperBlock<T, S> {
         };
     }
 
+    /// Whether unlinked inodes are still open (`s_remove_count`): they are
+    /// deleted at their last close, so the disk is not consistent yet.
+    pub fn has_pending_removals(&self) -> bool {
+        // SAFETY: The superblock is live; the helper reads the counter atomically.
+        unsafe { bindings::ext2rs_sb_remove_count(self.as_raw()) != 0 }
+    }
+
     /// Flushes the device's volatile write cache (`blkdev_issue_flush`).
     pub fn issue_flush(&self) -> Result {
         // SAFETY: The superblock is live and has a block device.
@@ -345,6 +352,17 @@ pub trait Operations {
     fn put_super(_sb: &SuperBlock<Self::FileSystem>) {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
+
+    /// The filesystem is being frozen (`freeze_fs`): the VFS has stopped
+    /// writers and synced it; leave the disk as a clean image would be.
+    fn freeze_fs(_sb: &SuperBlock<Self::FileSystem>) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// The filesystem is being thawed (`unfreeze_fs`), writable again.
+    fn unfreeze_fs(_sb: &SuperBlock<Self::FileSystem>) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
 }
 
 /// A `super_operations` table for filesystem type `T`.
@@ -383,6 +401,16 @@ impl<T: FileSystem> Ops<T> {
                 },
                 put_super: if U::HAS_PUT_SUPER {
                     Some(Self::put_super::<U>)
+                } else {
+                    None
+                },
+                freeze_fs: if U::HAS_FREEZE_FS {
+                    Some(Self::freeze_fs::<U>)
+                } else {
+                    None
+                },
+                unfreeze_fs: if U::HAS_UNFREEZE_FS {
+                    Some(Self::unfreeze_fs::<U>)
                 } else {
                     None
                 },
@@ -495,5 +523,37 @@ impl<T: FileSystem> Ops<T> {
     unsafe extern "C" fn put_super<U: Operations<FileSystem = T>>(sb: *mut bindings::super_block) {
         // SAFETY: Per the safety contract.
         U::put_super(unsafe { SuperBlock::<T>::from_raw(sb) });
+    }
+
+    /// `super_operations::freeze_fs`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS (`freeze_super`, with `s_umount` held) with a live,
+    /// ready, writable superblock of type `T`.
+    unsafe extern "C" fn freeze_fs<U: Operations<FileSystem = T>>(
+        sb: *mut bindings::super_block,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: Per the safety contract.
+            U::freeze_fs(unsafe { SuperBlock::<T>::from_raw(sb) })?;
+            Ok(0)
+        })
+    }
+
+    /// `super_operations::unfreeze_fs`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS (`thaw_super`, with `s_umount` held) with a live,
+    /// ready superblock of type `T` that `freeze_fs` froze.
+    unsafe extern "C" fn unfreeze_fs<U: Operations<FileSystem = T>>(
+        sb: *mut bindings::super_block,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: Per the safety contract.
+            U::unfreeze_fs(unsafe { SuperBlock::<T>::from_raw(sb) })?;
+            Ok(0)
+        })
     }
 }
