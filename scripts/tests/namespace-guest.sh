@@ -460,6 +460,45 @@ for size in (10, 1000):
         sys.exit(f"size {st.st_size}: mtime {st.st_mtime} ctime {st.st_ctime} (ctime was {before})")
 ' "$m/ro/t"
 
+# --- freeze -------------------------------------------------------------
+# As ext2: frozen, the disk is a clean image (unless unlinked files are
+# still open); thawed, it is marked in use again; writers wait while it
+# is frozen (generic/491 and 738 need FIFREEZE to run at all).
+fs_state() { dumpe2fs -h "$dev" 2>/dev/null | sed -n 's/^Filesystem state: *//p'; }
+# state_while_frozen_is STATE: the on-disk state while frozen is STATE.
+state_while_frozen_is() {
+	local st
+	fsfreeze -f "$m" || return 1
+	st=$(fs_state)
+	fsfreeze -u "$m" || return 1
+	[ "$st" = "$1" ] || { echo "# frozen state: $st (wanted: $1)"; return 1; }
+}
+state_is() { [ "$(fs_state)" = "$1" ] || { echo "# state: $(fs_state) (wanted: $1)"; return 1; }; }
+write_waits_for_thaw() {
+	local pid early=0
+	fsfreeze -f "$m" || return 1
+	(echo y >"$m/ro/fz") &
+	pid=$!
+	sleep 2
+	[ -e "$m/ro/fz" ] && early=1
+	fsfreeze -u "$m"
+	wait "$pid" || return 1
+	[ "$early" = 0 ] && [ "$(cat "$m/ro/fz")" = y ]
+}
+frozen_with_open_unlinked_file() {
+	local rc
+	exec 3>"$m/ro/gone"
+	rm "$m/ro/gone"
+	state_while_frozen_is "not clean"
+	rc=$?
+	exec 3>&-
+	return "$rc"
+}
+check "fsfreeze: the frozen disk says clean" state_while_frozen_is clean
+check "fsfreeze: thawed, the disk says not clean" state_is "not clean"
+check "fsfreeze: a write waits for the thaw" write_waits_for_thaw
+check "fsfreeze with an open unlinked file: the disk stays not clean" frozen_with_open_unlinked_file
+
 # --- Compare with the in-kernel ext2 ------------------------------------
 check "umount and mount again" bash -c "umount $m && mount -t ext2rs $dev $m"
 snapshot "$m" >"$work/ext2rs.snap"
