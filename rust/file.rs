@@ -58,16 +58,6 @@ impl<T: FileSystem> File<T> {
         })
     }
 
-    /// Writes back the byte range `[start, end]` of the file's page cache
-    /// and waits, reporting writeback errors once per file
-    /// (`file_write_and_wait_range`).
-    pub fn write_and_wait_range(&self, start: i64, end: i64) -> Result {
-        // SAFETY: The file is live.
-        kernel::error::to_result(unsafe {
-            bindings::file_write_and_wait_range(self.inner.get(), start, end)
-        })
-    }
-
     /// `fsync` of an inode whose metadata is its list of metadata buffers
     /// and itself (`mmb_fsync`): writes back the byte range `[start, end]`
     /// of the page cache and the buffers on the list, then the inode unless

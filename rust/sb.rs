@@ -178,14 +178,6 @@ impl<T: FileSystem, S: State> SuperBlock<T, S> {
         unsafe { bindings::ext2rs_sb_remove_count(self.as_raw()) != 0 }
     }
 
-    /// Flushes the device's volatile write cache (`blkdev_issue_flush`).
-    pub fn issue_flush(&self) -> Result {
-        // SAFETY: The superblock is live and has a block device.
-        kernel::error::to_result(unsafe {
-            bindings::blkdev_issue_flush(bindings::ext2rs_sb_bdev(self.as_raw()).cast())
-        })
-    }
-
     /// Writes every dirty inode, page and buffer of the filesystem and
     /// waits (`sync_filesystem`). The caller must hold `s_umount`, as the
     /// VFS does around `reconfigure`; without it the kernel warns.
