@@ -69,6 +69,16 @@ impl<T: FileSystem> INodeWithData<T> {
         // back by the field offset stays within that object.
         unsafe { kernel::container_of!(inode.cast::<Opaque<bindings::inode>>(), Self, inode) }
     }
+
+    /// The metadata buffer list beside `inode`.
+    ///
+    /// # Safety
+    ///
+    /// `inode` must be the `inode` field of a live `INodeWithData<T>`.
+    unsafe fn metadata_bhs(inode: *mut bindings::inode) -> *mut bindings::mapping_metadata_bhs {
+        // SAFETY: Per the safety contract the object is live, so its `mmb` field is too.
+        unsafe { (*Self::from_inode(inode)).mmb.get() }
+    }
 }
 
 // SAFETY: Inodes are shared across threads by the VFS; all mutation of the
@@ -121,8 +131,8 @@ impl<T: FileSystem> INode<T> {
     /// The list of metadata buffers associated with the inode.
     pub(crate) fn metadata_bhs(&self) -> *mut bindings::mapping_metadata_bhs {
         // SAFETY: Every inode of type `T` is the `inode` field of an `INodeWithData<T>`
-        // (`alloc_inode`), whose `mmb` lives as long as the inode.
-        unsafe { (*INodeWithData::<T>::from_inode(self.as_raw())).mmb.get() }
+        // (`alloc_inode`), which lives as long as the inode.
+        unsafe { INodeWithData::<T>::metadata_bhs(self.as_raw()) }
     }
 
     /// Writes the metadata buffers associated with the inode (see
@@ -1024,7 +1034,7 @@ pub(crate) unsafe extern "C" fn alloc_inode<T: FileSystem>(
 pub(crate) unsafe fn invalidate_metadata_bhs<T: FileSystem>(inode: *mut bindings::inode) {
     // SAFETY: Per the safety contract the inode is inside a live `INodeWithData<T>`, whose
     // list `alloc_inode` initialised.
-    unsafe { bindings::mmb_invalidate((*INodeWithData::<T>::from_inode(inode)).mmb.get()) };
+    unsafe { bindings::mmb_invalidate(INodeWithData::<T>::metadata_bhs(inode)) };
 }
 
 /// Whether the filesystem data of `inode` is initialised (false for an
