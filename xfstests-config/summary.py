@@ -46,6 +46,17 @@ def cell(r):
     return {"pass": "pass", "fail": "**FAIL**", "notrun": "not run"}.get(r[0], r[0])
 
 
+def parity(a, b):
+    """The issue's criterion: every test ext2rs does not pass, ext2 does not
+    pass either. Prints the tests that break it and those not yet known."""
+    worse = [t for t in sorted(b) if b[t][0] != "pass" and t in a and a[t][0] == "pass"]
+    unknown = [t for t in sorted(b) if b[t][0] != "pass" and t not in a]
+    print(f"**Parity with ext2:** {len(worse)} tests pass on ext2 but not on "
+          f"ext2rs{': ' + ', '.join(worse) if worse else ''}; "
+          f"{len(unknown)} ext2rs non-passes have no ext2 result yet"
+          f"{': ' + ', '.join(unknown) if 0 < len(unknown) <= 20 else ''}.\n")
+
+
 def main():
     root = sys.argv[1]
     runs = defaultdict(dict)  # bs -> fstype -> results
@@ -87,11 +98,17 @@ def main():
             common = [t for t in both if t in a and t in b]
             print(f"{len(common)} tests ran on both; {len(diff)} differ "
                   f"(listed first, then the rest).\n")
-        print("| test | ext2 | ext2rs | ext2rs reason / note |")
+            parity(a, b)
+        print("| test | ext2 | ext2rs | reason / note |")
         print("|---|---|---|---|")
         for t in diff + same:
             ra, rb = a.get(t), b.get(t)
-            note = rb[2] if rb and rb[0] != "pass" else (ra[2] if ra and ra[0] != "pass" and t in diff else "")
+            if rb and rb[0] != "pass":
+                note = rb[2]
+            elif ra and ra[0] != "pass" and t in diff:
+                note = f"ext2: {ra[2]}"
+            else:
+                note = ""
             mark = " (differs)" if t in diff else ""
             print(f"| {t}{mark} | {cell(ra)} | {cell(rb)} | {note.replace('|', '/')[:120]} |")
         print()
