@@ -60,11 +60,16 @@ pub trait Operations {
     fn bmap(_inode: &INode<Self::FileSystem>, _block: u64) -> u64 {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
+
+    /// Whether the page cache may hold regular files in folios larger
+    /// than a page (`mapping_set_large_folios`): only for a data path that
+    /// works on any folio size, with the folio state iomap keeps per block.
+    const LARGE_FOLIOS: bool = false;
 }
 
-/// An `address_space_operations` table for filesystem type `T`.
-#[repr(transparent)]
-pub struct Ops<T: FileSystem>(bindings::address_space_operations, PhantomData<T>);
+/// An `address_space_operations` table for filesystem type `T`, and
+/// whether regular files with it get large folios.
+pub struct Ops<T: FileSystem>(bindings::address_space_operations, bool, PhantomData<T>);
 
 // SAFETY: The table is immutable and only holds function pointers.
 unsafe impl<T: FileSystem> Sync for Ops<T> {}
@@ -91,6 +96,7 @@ impl<T: FileSystem> Ops<T> {
                 },
                 ..pin_init::zeroed()
             },
+            U::LARGE_FOLIOS,
             PhantomData,
         )
     }
@@ -98,6 +104,11 @@ impl<T: FileSystem> Ops<T> {
     /// The raw table.
     pub(crate) const fn as_raw(&'static self) -> &'static bindings::address_space_operations {
         &self.0
+    }
+
+    /// Whether regular files with this table get large folios.
+    pub(crate) const fn large_folios(&self) -> bool {
+        self.1
     }
 
     /// `address_space_operations::read_folio`.

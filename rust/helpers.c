@@ -133,6 +133,11 @@ void ext2rs_inode_set_link(struct inode *inode, char *link)
 	inode->i_link = link;
 }
 
+void ext2rs_mapping_set_large_folios(struct address_space *mapping)
+{
+	mapping_set_large_folios(mapping);
+}
+
 void ext2rs_fileattr_fill_flags(struct file_kattr *fa, u32 flags)
 {
 	fileattr_fill_flags(fa, flags);

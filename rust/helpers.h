@@ -47,6 +47,7 @@ void ext2rs_inode_set_times(struct inode *inode, time64_t atime,
 void ext2rs_inode_set_fop(struct inode *inode,
 			  const struct file_operations *fop);
 void ext2rs_inode_set_link(struct inode *inode, char *link);
+void ext2rs_mapping_set_large_folios(struct address_space *mapping);
 void ext2rs_inode_get_times(const struct inode *inode, time64_t *atime,
 			    time64_t *mtime, time64_t *ctime);
 uid_t ext2rs_i_uid_read(const struct inode *inode);

@@ -679,6 +679,10 @@ impl<T: FileSystem> New<T> {
                     (*ptr).i_op = &iops.0;
                     bindings::ext2rs_inode_set_fop(ptr, fops.as_raw());
                     (*ptr).i_data.a_ops = aops.as_raw();
+                    // Not yet active, as `mapping_set_large_folios` requires.
+                    if aops.large_folios() {
+                        bindings::ext2rs_mapping_set_large_folios(&raw mut (*ptr).i_data);
+                    }
                 }
                 Type::Dir(iops, fops) => {
                     (*ptr).i_mode = S_IFDIR | perm;
