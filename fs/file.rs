@@ -317,12 +317,6 @@ struct Aops;
 impl address_space::Operations for Aops {
     type FileSystem = Ext2Fs;
 
-    /// Every path over file data is iomap's, which tracks uptodate and
-    /// dirty state per block in any folio size; the rest (EOF zeroing,
-    /// `pagecache_isize_extended`, truncation) works on byte ranges. Fewer,
-    /// larger folios cut the per-page cost of writes, writeback and reads.
-    const LARGE_FOLIOS: bool = true;
-
     fn read_folio(folio: LockedFolio) -> Result {
         iomap::read_folio::<Ext2Iomap>(folio);
         Ok(())
