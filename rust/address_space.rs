@@ -89,6 +89,12 @@ impl<T: FileSystem> Ops<T> {
                 release_folio: Some(bindings::iomap_release_folio),
                 invalidate_folio: Some(bindings::iomap_invalidate_folio),
                 error_remove_folio: Some(bindings::generic_error_remove_folio),
+                // Compaction and NUMA balancing move page-cache folios; without
+                // this, migration warns and falls back to writing dirty folios
+                // out first. `folio->private` is iomap's folio state, which
+                // `filemap_migrate_folio` moves to the new folio (as XFS does).
+                #[cfg(CONFIG_MIGRATION)]
+                migrate_folio: Some(bindings::filemap_migrate_folio),
                 bmap: if U::HAS_BMAP {
                     Some(Self::bmap::<U>)
                 } else {
