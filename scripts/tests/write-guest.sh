@@ -17,7 +17,8 @@
 # Scenarios: mmap-extend, mmap-eof-gap, mmap-holes, dio, truncate-levels,
 # storm on DEV (one after the other, the image keeps what each left),
 # fill on FILLDEV, then on DEV what fsync of a file and of a directory
-# puts on the disk (read back past the page cache with debugfs -D).
+# puts on the disk (read back past the page cache with debugfs -D), and
+# last whether compaction can move the files' page-cache folios.
 # Every wtest case and every mount/umount/e2fsck step is
 # one numbered "ok N - ..." or "not ok N - ..." line; wtest dying without a
 # failed case counts as one failure. Ends with "write: N passed, N failed".
@@ -169,6 +170,119 @@ PY
 	step "$what: e2fsck -fn clean" e2fsck -fn "$dev"
 }
 
+# migrate BS DEV: compaction moves ext2rs's page-cache folios, clean and
+# dirty (address_space_operations::migrate_folio; without it the kernel
+# warns, and async compaction skips dirty folios). Most of the guest's
+# free memory becomes the page cache of sparse files, read round robin in
+# 64 KiB steps; deleting every other file leaves holes in every
+# pageblock, which /proc/sys/vm/compact_memory fills by moving the
+# others' folios. Their page frames (/proc/self/pagemap) must change, and
+# data files dirtied just before must read back the same from the page
+# cache, after writes into the moved folios, and from the disk.
+migrate() {
+	local bs=$1 dev=$2
+	local what="$fstype-$bs migrate"
+	echo "# === $what"
+	step "$what: mount -t $fstype $dev" mount -t "$fstype" "$dev" "$mnt" || return
+	step "$what: compaction moves clean and dirty folios, data intact" python3 - "$mnt" <<'PY'
+import ctypes, mmap, os, random, struct, sys
+m = sys.argv[1]
+rnd = random.Random(7)
+PAGE, CHUNK = 4096, 64 << 10
+os.makedirs(f"{m}/mig", exist_ok=True)
+
+def meminfo(key):
+    with open("/proc/meminfo") as f:
+        return next(int(l.split()[1]) << 10 for l in f if l.startswith(key + ":"))
+
+# Most of the free memory becomes ext2rs page cache: holes of sparse
+# files, read without readahead in 64 KiB steps, round robin over the
+# files, so each pageblock holds folios of several files.
+SPARSE = 16
+per = (meminfo("MemAvailable") * 6 // 10 // SPARSE) // CHUNK * CHUNK
+sfds = []
+for i in range(SPARSE):
+    fd = os.open(f"{m}/mig/s{i}", os.O_CREAT | os.O_RDWR | os.O_TRUNC)
+    os.ftruncate(fd, per)
+    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_RANDOM)
+    sfds.append(fd)
+# Files with data, dirty when compaction runs: stores through a mapping
+# in the even ones, write(2) of odd sizes at odd offsets in the odd ones.
+DATA, size = 4, 1 << 20
+keep = [bytearray(rnd.randbytes(size)) for _ in range(DATA)]
+dfds = []
+for i in range(DATA):
+    fd = os.open(f"{m}/mig/k{i}", os.O_CREAT | os.O_RDWR | os.O_TRUNC)
+    os.write(fd, keep[i])
+    os.fsync(fd)
+    dfds.append(fd)
+for off in range(0, per, CHUNK):
+    for fd in sfds:
+        os.pread(fd, CHUNK, off)
+maps = [mmap.mmap(fd, size) for fd in dfds]
+
+def dirty(i):
+    for _ in range(64):
+        off, n = rnd.randrange(size - 3000), rnd.randrange(1, 3000)
+        data = rnd.randbytes(n)
+        keep[i][off:off + n] = data
+        if i % 2 == 0:
+            maps[i][off:off + n] = data
+        else:
+            os.pwrite(dfds[i], data, off)
+
+def frames(fd, length):
+    # The page frame of each page of a file, through a mapping of it.
+    mp = mmap.mmap(fd, length)
+    c = ctypes.c_char.from_buffer(mp)
+    addr = ctypes.addressof(c)
+    del c
+    for pg in range(0, length, PAGE):
+        mp[pg]
+    with open("/proc/self/pagemap", "rb") as pm:
+        pm.seek(addr // PAGE * 8)
+        ents = struct.unpack(f"{length // PAGE}Q", pm.read(length // PAGE * 8))
+    mp.close()
+    return [e & ((1 << 55) - 1) for e in ents]
+
+# Half of the sparse files go: their folios leave holes next to the others'.
+for i in range(1, SPARSE, 2):
+    os.close(sfds[i])
+    os.unlink(f"{m}/mig/s{i}")
+for i in range(DATA):
+    dirty(i)
+watch = [(sfds[i], per) for i in (0, 2)] + [(fd, size) for fd in dfds]
+before = [frames(fd, n) for fd, n in watch]
+with open("/proc/sys/vm/compact_memory", "w") as f:
+    f.write("1")
+after = [frames(fd, n) for fd, n in watch]
+moved = sum(a != b for x, y in zip(before, after) for a, b in zip(x, y))
+total = sum(len(x) for x in before)
+print(f"{moved} of {total} watched pages moved ({per >> 20} MiB x {SPARSE} sparse files read)")
+bad = []
+for i in range(DATA):
+    if maps[i][:] != keep[i]:
+        bad.append(f"k{i} differs in the page cache after compaction")
+    dirty(i)  # write into folios that may have moved
+    maps[i].flush()
+    os.fsync(dfds[i])
+    maps[i].close()
+    os.close(dfds[i])
+with open("/proc/sys/vm/drop_caches", "w") as f:
+    f.write("3")
+for i in range(DATA):
+    with open(f"{m}/mig/k{i}", "rb") as f:
+        if f.read() != keep[i]:
+            bad.append(f"k{i} differs on the disk")
+if moved == 0:
+    bad.append("compaction moved none of the watched pages")
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+PY
+	step "$what: umount" umount "$mnt" || return
+	step "$what: e2fsck -fn clean" e2fsck -fn "$dev"
+}
+
 echo "# write-guest.sh: $fstype, $*, seed $seed, $(uname -r)"
 for spec in "$@"; do
 	IFS=: read -r bs dev filldev <<<"$spec"
@@ -180,5 +294,6 @@ for spec in "$@"; do
 	scenario "$bs" "$dev" storm ${WTEST_STORM_OPS:+--ops "$WTEST_STORM_OPS"}
 	scenario "$bs" "$filldev" fill
 	durable "$bs" "$dev"
+	migrate "$bs" "$dev"
 done
 finish
