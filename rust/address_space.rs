@@ -90,8 +90,9 @@ impl<T: FileSystem> Ops<T> {
                 invalidate_folio: Some(bindings::iomap_invalidate_folio),
                 error_remove_folio: Some(bindings::generic_error_remove_folio),
                 // Compaction and NUMA balancing move page-cache folios; without
-                // this, migration warns and falls back to writing dirty folios
-                // out first. `folio->private` is iomap's folio state, which
+                // this, migration warns, refuses dirty folios (-EBUSY) and drops
+                // the folio state of clean ones before moving them.
+                // `folio->private` is iomap's folio state, which
                 // `filemap_migrate_folio` moves to the new folio (as XFS does).
                 #[cfg(CONFIG_MIGRATION)]
                 migrate_folio: Some(bindings::filemap_migrate_folio),
