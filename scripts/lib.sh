@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash disable=SC2034 # the settings are for the scripts that source this
 # Shared settings for the ext2rs scripts: cache locations, kernel identity, logging.
 # Sourced, never executed.
 
@@ -47,5 +48,5 @@ check_fs_bs() {
 
 # The kernel source tarball installed by the Debian package, newest first.
 kernel_tarball() {
-	ls -1 /usr/src/linux-source-"$KERNEL_SERIES"*.tar.xz 2>/dev/null | sort -V | tail -n 1
+	find /usr/src -maxdepth 1 -name "linux-source-$KERNEL_SERIES*.tar.xz" | sort -V | tail -n 1
 }
