@@ -10,6 +10,17 @@ KERNEL_SERIES=7.2
 KERNEL_SRC_PKG=linux-source-$KERNEL_SERIES
 BINDGEN_VERSION=0.72.1
 VENV="$EXT2RS_CACHE/venv"
+# The QEMU CPU model of benchmark and profile guests under TCG. With ERMS or
+# FSRM the kernel copies between user memory and the page cache with
+# `rep movsb`, which TCG emulates a byte at a time, each byte a load and a
+# store through the software TLB: the copy then dominates every buffered
+# run (one-thread 256 MiB reads: 231-337 MiB/s with them, 1054-1061 without,
+# back-to-back boots of one module) and collides with large folios
+# (Documentation/benchmarks/2026-11-22-large-folios.md).
+# Without them the kernel copies with `rep movsq`, eight bytes a step, as on
+# CPUs without ERMS; the filesystems' own costs then show. Every filesystem
+# of a run boots with the same model.
+BENCH_CPU=max,erms=off,fsrm=off
 export EXT2RS_CACHE EXT2RS_ROOT
 export PATH="$HOME/.cargo/bin:$VENV/bin:$PATH"
 export LIBCLANG_PATH="${LIBCLANG_PATH:-/usr/lib/llvm${LLVM_SUFFIX}/lib}"
