@@ -316,6 +316,11 @@ struct Aops;
 #[vtable]
 impl address_space::Operations for Aops {
     type FileSystem = Ext2Fs;
+    // iomap keeps per-block state in folios of any size, at every block
+    // size; writes then dirty, write back and free folios of up to a few
+    // hundred KiB instead of single pages, which is where the write gap to
+    // XFS was (Documentation/benchmarks/2026-11-22-cpu-model.md).
+    const LARGE_FOLIOS: bool = true;
 
     fn read_folio(folio: LockedFolio) -> Result {
         iomap::read_folio::<Ext2Iomap>(folio);
