@@ -90,6 +90,13 @@ impl<T: FileSystem> File<T> {
         unsafe { bindings::ext2rs_file_accessed(self.inner.get()) };
     }
 
+    /// Whether the file was opened for writing (`FMODE_WRITE`).
+    pub fn is_writable(&self) -> bool {
+        // SAFETY: The file is live; its `FMODE_WRITE` bit is set at open
+        // and never changes.
+        unsafe { bindings::ext2rs_file_writable(self.inner.get()) }
+    }
+
     /// Sets the file position after a successful seek (`vfs_setpos`).
     pub fn setpos(&self, offset: i64, max: i64) -> Result<i64> {
         // SAFETY: The file is live; `vfs_setpos` validates the offset.
@@ -280,6 +287,11 @@ pub trait Operations {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
+    /// Called at each close of the file (the last `fput` of one open).
+    fn release(_file: &File<Self::FileSystem>) {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
     /// The page-fault operations of mappings of the file (`mmap(2)`).
     const VM_OPS: Option<&'static crate::vfs::mm::VmOps<Self::FileSystem>> = None;
 }
@@ -299,6 +311,11 @@ impl<T: FileSystem> Ops<T> {
             bindings::file_operations {
                 llseek: Self::llseek_op::<U>(),
                 open: Some(bindings::ext2rs_file_open),
+                release: if U::HAS_RELEASE {
+                    Some(Self::release::<U>)
+                } else {
+                    None
+                },
                 read_iter: if U::HAS_READ_ITER {
                     Some(Self::read_iter::<U>)
                 } else {
@@ -460,6 +477,22 @@ impl<T: FileSystem> Ops<T> {
             U::fsync(file, start, end, datasync != 0)?;
             Ok(0)
         })
+    }
+
+    /// `file_operations::release`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS with a file of type `T` being closed for the last
+    /// time; it stays live for the call.
+    unsafe extern "C" fn release<U: Operations<FileSystem = T>>(
+        _inode: *mut bindings::inode,
+        file: *mut bindings::file,
+    ) -> c_int {
+        // SAFETY: The file is live for the call.
+        let file = unsafe { File::from_raw(file) };
+        U::release(file);
+        0
     }
 
     /// `file_operations::mmap_prepare`: installs `U::VM_OPS`.

@@ -243,6 +243,12 @@ void ext2rs_file_accessed(struct file *file)
 	file_accessed(file);
 }
 
+/* FMODE_WRITE is a __force cast bindgen cannot turn into a constant. */
+bool ext2rs_file_writable(const struct file *file)
+{
+	return file->f_mode & FMODE_WRITE;
+}
+
 void ext2rs_sb_start_pagefault(struct super_block *sb)
 {
 	sb_start_pagefault(sb);

@@ -73,6 +73,7 @@ int ext2rs_file_open(struct inode *inode, struct file *file);
 size_t ext2rs_iov_iter_count(const struct iov_iter *iter);
 ssize_t ext2rs_generic_write_sync(struct kiocb *iocb, ssize_t count);
 void ext2rs_file_accessed(struct file *file);
+bool ext2rs_file_writable(const struct file *file);
 void ext2rs_sb_start_pagefault(struct super_block *sb);
 void ext2rs_sb_end_pagefault(struct super_block *sb);
 vm_fault_t ext2rs_vmf_fs_error(int err);
