@@ -6,14 +6,17 @@
 //! Locking: a group's descriptor mutex ([`SbInfo::lock_group`]) is held
 //! while its bitmap and counters change; it is the innermost ext2rs lock
 //! (after `i_rwsem`, `invalidate_lock`, the folio lock and the inode's
-//! block-map mutex), with only the bitmap's buffer lock inside it. Blocks
-//! are allocated when a write or a page fault needs them (iomap_begin with
+//! block-map mutex), with only the reservation-window list
+//! ([`crate::rsv`]) and the bitmap's buffer lock inside it. Blocks are
+//! allocated when a write or a page fault needs them (iomap_begin with
 //! IOMAP_WRITE), never at writeback.
 
 use crate::format::bitmap;
 use crate::format::group::GroupDesc;
+use crate::rsv::Reservation;
 use crate::sb::Ext2Fs;
 use crate::sb::SbInfo;
+use crate::vfs::buffer::BufferHead;
 use crate::vfs::sb::SuperBlock;
 use core::sync::atomic::Ordering;
 use kernel::prelude::*;
@@ -60,6 +63,22 @@ fn available(sbi: &SbInfo) -> u64 {
 /// Returns the first block and how many were allocated (at least 1), or
 /// `ENOSPC`.
 pub(crate) fn new_blocks(sb: &SuperBlock<Ext2Fs>, goal: u64, count: u32) -> Result<(u64, u32)> {
+    search(sb, goal, count, |group, bit, count| {
+        alloc_in_group(sb, group, bit, count)
+    })?
+    .ok_or(ENOSPC)
+}
+
+/// Calls `try_group(group, bit, count)` on the goal's group from the
+/// goal's bit, then on the following groups from their first bit, until
+/// one allocates; `count` is cut to what the caller may take. `ENOSPC` if
+/// the caller may take nothing.
+fn search(
+    sb: &SuperBlock<Ext2Fs>,
+    goal: u64,
+    count: u32,
+    mut try_group: impl FnMut(u32, u32, u32) -> Result<Option<(u64, u32)>>,
+) -> Result<Option<(u64, u32)>> {
     let sbi = sb.data();
     let avail = available(sbi);
     if avail == 0 {
@@ -76,11 +95,11 @@ pub(crate) fn new_blocks(sb: &SuperBlock<Ext2Fs>, goal: u64, count: u32) -> Resu
     for i in 0..ngroups {
         let group = (goal_group + i).checked_rem(ngroups).unwrap_or(0);
         let bit = if i == 0 { goal_bit } else { 0 };
-        if let Some(run) = alloc_in_group(sb, group, bit, count)? {
-            return Ok(run);
+        if let Some(run) = try_group(group, bit, count)? {
+            return Ok(Some(run));
         }
     }
-    Err(ENOSPC)
+    Ok(None)
 }
 
 /// Tries to allocate up to `count` blocks in `group` from bit `goal` on.
@@ -90,6 +109,19 @@ fn alloc_in_group(
     goal: u32,
     count: u32,
 ) -> Result<Option<(u64, u32)>> {
+    alloc_picked(sb, group, |bitmap, size, _| {
+        Ok(bitmap::find_free_run(bitmap, size, goal, count))
+    })
+}
+
+/// Locks `group` and, if it has free blocks, allocates the run of free
+/// bits that `pick(bitmap, size, first)` chooses in its block bitmap
+/// (`size` bits, the first for block `first`), if it chooses one.
+fn alloc_picked(
+    sb: &SuperBlock<Ext2Fs>,
+    group: u32,
+    pick: impl FnOnce(&[u8], u32, u64) -> Result<Option<(u32, u32)>>,
+) -> Result<Option<(u64, u32)>> {
     let sbi = sb.data();
     let mut desc = sbi.lock_group(group)?;
     if desc.bg_free_blocks_count == 0 {
@@ -97,11 +129,82 @@ fn alloc_in_group(
     }
     let bh = sb.bread(u64::from(desc.bg_block_bitmap))?;
     let size = u32::try_from(sbi.sb.blocks_in_group(group))?;
-    let Some((start, len)) = bitmap::find_free_run(bh.data(), size, goal, count) else {
+    let first = sbi.sb.group_first_block(group);
+    let Some(run) = pick(bh.data(), size, first)? else {
         return Ok(None);
     };
+    claim(sb, group, &mut desc, &bh, run).map(Some)
+}
+
+/// Allocates up to `count` blocks for a regular file as near `goal` as
+/// possible, from the file's reservation window, or from a new window
+/// found at the goal or after it (`ext2_try_to_allocate_with_rsv`). Where
+/// no group has room for a window, allocates as [`new_blocks`] does.
+pub(crate) fn new_blocks_rsv(
+    sb: &SuperBlock<Ext2Fs>,
+    rsv: &mut Reservation,
+    goal: u64,
+    count: u32,
+) -> Result<(u64, u32)> {
+    let found = search(sb, goal, count, |group, bit, count| {
+        alloc_in_window(sb, rsv, group, bit, count)
+    })?;
+    if let Some(run) = found {
+        return Ok(run);
+    }
+    rsv.discard(&sb.data().windows);
+    new_blocks(sb, goal, count)
+}
+
+/// Tries to allocate up to `count` blocks in `group` from bit `goal` on,
+/// inside the file's window if it holds `goal`, else inside a new one.
+fn alloc_in_window(
+    sb: &SuperBlock<Ext2Fs>,
+    rsv: &mut Reservation,
+    group: u32,
+    goal: u32,
+    count: u32,
+) -> Result<Option<(u64, u32)>> {
+    let windows = &sb.data().windows;
+    let got = alloc_picked(sb, group, |bitmap, size, first| {
+        // The first free run from bit `from` on, cut at bit `end`.
+        let in_window = |from: u32, end: u32| {
+            let max = count.min(end.saturating_sub(from));
+            bitmap::find_free_run(bitmap, size, from, max)
+                .filter(|&(start, _)| start >= from && start < end)
+                .map(|(start, len)| (start, len.min(end - start)))
+        };
+        if let Some(run) = rsv
+            .end_bit(first, goal)
+            .and_then(|end| in_window(goal, end))
+        {
+            return Ok(Some(run));
+        }
+        let Some((start, end)) = rsv.renew(windows, bitmap, (first, size), goal, count) else {
+            return Ok(None);
+        };
+        // A new window starts at a free bit, under this group's lock.
+        in_window(start, end).map(Some).ok_or(EINVAL)
+    })?;
+    if let Some((_, n)) = got {
+        rsv.hit(n);
+    }
+    Ok(got)
+}
+
+/// Marks the `(start, len)` bits of `group`'s bitmap `bh`, found free
+/// under the group's lock (held as `desc`), allocated and updates the
+/// counters. Returns the first block and the count.
+fn claim(
+    sb: &SuperBlock<Ext2Fs>,
+    group: u32,
+    desc: &mut GroupDesc,
+    bh: &BufferHead,
+    (start, len): (u32, u32),
+) -> Result<(u64, u32)> {
+    let sbi = sb.data();
     let first = sbi.sb.group_first_block(group) + u64::from(start);
-    if in_system_zone(sbi, &desc, first, u64::from(len))
+    if in_system_zone(sbi, desc, first, u64::from(len))
         || !sbi.sb.data_block_valid(first, u64::from(len))
     {
         return Err(crate::report(
@@ -126,12 +229,12 @@ fn alloc_in_group(
                 format_args!("free block count of group {group} below its free bits"),
             )
         })?;
-    write_group_desc(sb, group, &desc)?;
+    write_group_desc(sb, group, desc)?;
     sbi.free_blocks.fetch_sub(u64::from(len), Ordering::Relaxed);
     // The blocks may have been metadata before: drop stale buffers so
     // they are never written over the data to come.
     sb.clean_bdev_aliases(first, u64::from(len));
-    Ok(Some((first, len)))
+    Ok((first, len))
 }
 
 /// Frees `count` blocks from `block` (`ext2_free_blocks`). Blocks outside

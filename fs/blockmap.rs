@@ -17,7 +17,9 @@
 
 use crate::balloc;
 use crate::format::blockmap;
+use crate::format::inode::s_isreg;
 use crate::inode::DiskInode;
+use crate::rsv::Reservation;
 use crate::sb::Ext2Fs;
 use crate::vfs::buffer::BufferHead;
 use crate::vfs::inode::INode;
@@ -253,6 +255,23 @@ fn find_goal(inode: &INode<Ext2Fs>, disk: &DiskInode) -> u64 {
     sbi.sb.group_first_block(group)
 }
 
+/// Allocates up to `count` blocks near `goal` for the block tree: a
+/// regular file's from its reservation window, unless mounted
+/// `noreservation`, as ext2 does.
+fn new_blocks(
+    inode: &INode<Ext2Fs>,
+    rsv: &mut Reservation,
+    goal: u64,
+    count: u32,
+) -> Result<(u64, u32)> {
+    let sb = inode.super_block();
+    if sb.data().reservation && s_isreg(inode.mode()) {
+        balloc::new_blocks_rsv(sb, rsv, goal, count)
+    } else {
+        balloc::new_blocks(sb, goal, count)
+    }
+}
+
 /// Fills a hole of `len` blocks from logical block `iblock` (all in one
 /// leaf array): allocates the missing indirect blocks on the path, zeroed,
 /// then one contiguous run of data blocks (`ext2_alloc_branch`).
@@ -272,7 +291,7 @@ fn alloc_branch(inode: &INode<Ext2Fs>, disk: &mut DiskInode, iblock: u64, len: u
         };
         let ptr = slot.get(index)?;
         let child = if ptr == 0 {
-            let (block, _) = balloc::new_blocks(sb, goal, 1)?;
+            let (block, _) = new_blocks(inode, &mut disk.rsv, goal, 1)?;
             inode.add_bytes(i64::from(bs));
             goal = block + 1;
             let bh = sb.getblk_zeroed(block)?;
@@ -288,7 +307,7 @@ fn alloc_branch(inode: &INode<Ext2Fs>, disk: &mut DiskInode, iblock: u64, len: u
         holder = Some(child);
     }
     let want = u32::try_from(len.min(u64::from(path.boundary) + 1))?;
-    let (first, got) = balloc::new_blocks(sb, goal, want)?;
+    let (first, got) = new_blocks(inode, &mut disk.rsv, goal, want)?;
     inode.add_bytes(i64::from(got) << sb.block_size_bits());
     let mut slot = match &holder {
         None => Slot::Direct(&mut disk.raw.i_block),
@@ -348,6 +367,7 @@ pub(crate) fn truncate_blocks(inode: &INode<Ext2Fs>, size: u64) -> Result {
     // Before anything is freed: runs writeback mapped earlier are stale.
     inode.data().map_seq.fetch_add(1, Ordering::AcqRel);
     disk.goal = 0;
+    disk.rsv.discard(&sb.data().windows);
     let mut freer = Freer {
         inode,
         start: 0,

@@ -38,6 +38,8 @@ mod iomap;
 #[forbid(unsafe_code)]
 mod namei;
 #[forbid(unsafe_code)]
+mod rsv;
+#[forbid(unsafe_code)]
 #[path = "super.rs"]
 mod sb;
 #[forbid(unsafe_code)]

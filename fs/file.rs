@@ -101,6 +101,16 @@ impl file::Operations for FileOps {
         iocb.generic_write_sync(written)
     }
 
+    /// `ext2_release_file`: a writer's close drops the reservation
+    /// window, so that the blocks it held are free for other files' windows.
+    fn release(file: &File<Ext2Fs>) {
+        if file.is_writable() {
+            let inode = file.inode();
+            let windows = &inode.super_block().data().windows;
+            inode.data().disk.lock().rsv.discard(windows);
+        }
+    }
+
     fn fsync(file: &File<Ext2Fs>, start: i64, end: i64, datasync: bool) -> Result {
         fsync(file, start, end, datasync)
     }

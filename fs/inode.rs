@@ -8,6 +8,7 @@ use crate::file;
 use crate::format::blockmap;
 use crate::format::inode as raw;
 use crate::format::inode::Inode;
+use crate::rsv::Reservation;
 use crate::sb::Ext2Fs;
 use crate::vfs::acl::Acl;
 use crate::vfs::acl::AclType;
@@ -69,6 +70,8 @@ pub(crate) struct DiskInode {
     /// Where the next block of the file should go: one past the last
     /// block allocated (0 when unknown).
     pub(crate) goal: u64,
+    /// The reservation window of a regular file being written.
+    pub(crate) rsv: Reservation,
 }
 
 /// A fast symlink's target fits in `i_block` (60 bytes) plus its NUL.
@@ -88,7 +91,11 @@ impl InodeInfo {
         }
         pin_init!(Self {
             flags: AtomicU32::new(raw.i_flags),
-            disk <- new_mutex!(DiskInode { raw, goal: 0 }),
+            disk <- new_mutex!(DiskInode {
+                raw,
+                goal: 0,
+                rsv: Reservation::new(),
+            }),
             map_seq: AtomicU64::new(0),
             link,
         })
@@ -367,6 +374,7 @@ pub(crate) fn write_inode(inode: &INode<Ext2Fs>, sync: bool) -> Result {
 /// them. Errors are reported; eviction itself cannot fail.
 pub(crate) fn evict_inode(inode: &INode<Ext2Fs>) {
     let sb = inode.super_block();
+    inode.data().disk.lock().rsv.discard(&sb.data().windows);
     if inode.nlink() != 0 || inode.is_bad() {
         if let Err(e) = inode.sync_metadata_bhs() {
             pr_err!(

@@ -15,6 +15,7 @@ use crate::format::superblock::Superblock;
 use crate::format::superblock::SUPERBLOCK_OFFSET;
 use crate::format::superblock::SUPERBLOCK_SIZE;
 use crate::inode;
+use crate::rsv::Windows;
 use crate::vfs::fs::FileSystem;
 use crate::vfs::fs::FsContext;
 use crate::vfs::inode::INode;
@@ -53,6 +54,8 @@ pub(crate) struct Options {
     user_xattr: bool,
     /// `acl` (the default) / `noacl`.
     acl: bool,
+    /// `reservation` (the default) / `noreservation`.
+    reservation: bool,
 }
 
 impl Default for Options {
@@ -62,6 +65,7 @@ impl Default for Options {
             errors: None,
             user_xattr: true,
             acl: true,
+            reservation: true,
         }
     }
 }
@@ -70,9 +74,10 @@ impl Default for Options {
 ///
 /// Locking: each group descriptor has its own mutex (the "per-group bitmap
 /// lock" of the lock order in Documentation/design.md), held while the
-/// group's bitmaps and counters change; it is the innermost ext2rs lock,
-/// with only buffer locks nesting inside it. `state` guards the superblock
-/// fields that change while mounted and is never held with a group lock.
+/// group's bitmaps and counters change; only the reservation-window list
+/// (`windows`) and buffer locks nest inside it. `state` guards the
+/// superblock fields that change while mounted and is never held with a
+/// group lock.
 pub(crate) struct SbInfo {
     /// The superblock as read at mount time: its geometry never changes;
     /// the fields that do live in `state`.
@@ -91,6 +96,11 @@ pub(crate) struct SbInfo {
     /// Free blocks over all groups, kept with the group counters so the
     /// reserved-blocks check does not sum every group.
     pub(crate) free_blocks: AtomicU64,
+    /// Whether regular files allocate through reservation windows
+    /// (`reservation`, the default, / `noreservation`).
+    pub(crate) reservation: bool,
+    /// The reservation windows of the files being written.
+    pub(crate) windows: Pin<KBox<Mutex<Windows>>>,
 }
 
 impl SbInfo {
@@ -105,6 +115,8 @@ const OPT_ERRORS: u8 = 0;
 const OPT_USER_XATTR: u8 = 1;
 const OPT_ACL: u8 = 2;
 const OPT_NOQUOTA: u8 = 3;
+const OPT_RESERVATION: u8 = 4;
+const OPT_NORESERVATION: u8 = 5;
 
 static ERRORS_VALUES: param::Constants<3> = param::Constants::new([
     param::Constant::new(c"continue", 0),
@@ -115,11 +127,15 @@ static ERRORS_VALUES: param::Constants<3> = param::Constants::new([
 // ext2's quota options other than `noquota` are refused ("Unknown
 // parameter"): ext2rs keeps no quota, and accepting `usrquota` would
 // promise limits nobody enforces. `noquota` asks for what it has.
-static PARAMS: param::Table<4> = param::Table::new([
+static PARAMS: param::Table<6> = param::Table::new([
     param::Spec::enumerated(c"errors", OPT_ERRORS, &ERRORS_VALUES),
     param::Spec::flag_no(c"user_xattr", OPT_USER_XATTR),
     param::Spec::flag_no(c"acl", OPT_ACL),
     param::Spec::flag(c"noquota", OPT_NOQUOTA),
+    // Two flags, as ext2 has them: `noreservation` is not the negation of
+    // a `fsparam_flag_no`.
+    param::Spec::flag(c"reservation", OPT_RESERVATION),
+    param::Spec::flag(c"noreservation", OPT_NORESERVATION),
 ]);
 
 /// The superblock operations.
@@ -195,6 +211,8 @@ impl FileSystem for Ext2Fs {
             (OPT_USER_XATTR, param::Value::Flag(negated)) => opts.user_xattr = !negated,
             (OPT_ACL, param::Value::Flag(negated)) => opts.acl = !negated,
             (OPT_NOQUOTA, param::Value::Flag(_)) => {}
+            (OPT_RESERVATION, param::Value::Flag(_)) => opts.reservation = true,
+            (OPT_NORESERVATION, param::Value::Flag(_)) => opts.reservation = false,
             _ => return Err(EINVAL),
         }
         Ok(())
@@ -238,6 +256,8 @@ impl FileSystem for Ext2Fs {
             user_xattr: opts.user_xattr,
             state: KBox::pin_init(new_mutex!(raw), GFP_KERNEL)?,
             free_blocks: AtomicU64::new(free_blocks),
+            reservation: opts.reservation,
+            windows: KBox::pin_init(new_mutex!(Windows::new()), GFP_KERNEL)?,
             sb: raw,
             groups,
         })
