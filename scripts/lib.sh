@@ -61,3 +61,28 @@ check_fs_bs() {
 kernel_tarball() {
 	find /usr/src -maxdepth 1 -name "linux-source-$KERNEL_SERIES*.tar.xz" | sort -V | tail -n 1
 }
+
+# kvm_works KDIR: whether KVM boots a guest of the kernel built in KDIR.
+# /dev/kvm may exist and still hang (nested), so the first call per host
+# kernel probes with a bounded boot and remembers the answer
+# (EXT2RS_KVM=0/1 decides instead). scripts/vm and scripts/bench use it.
+kvm_works() {
+	local kdir=$1
+	case "${EXT2RS_KVM:-auto}" in 0) return 1 ;; 1) return 0 ;; esac
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
+	local stamp
+	stamp="$EXT2RS_CACHE/vm/kvm-$(hostname)-$(uname -r)"
+	if [ ! -f "$stamp" ]; then
+		mkdir -p "$(dirname "$stamp")"
+		log "probing KVM (bounded to 30 s)"
+		if timeout -k 5 30 qemu-system-x86_64 -enable-kvm -cpu host -m 256 -nographic \
+			-no-reboot -kernel "$kdir/arch/x86/boot/bzImage" \
+			-append "console=ttyS0 panic=-1 root=/dev/nonexistent" </dev/null 2>&1 |
+			grep -q 'Kernel panic'; then
+			echo yes >"$stamp"
+		else
+			echo no >"$stamp"
+		fi
+	fi
+	[ "$(cat "$stamp")" = yes ]
+}
