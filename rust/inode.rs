@@ -1055,19 +1055,26 @@ pub(crate) unsafe fn data_ready<T: FileSystem>(inode: *mut bindings::inode) -> b
 /// `super_operations::free_inode`: drops the data (if it was initialised)
 /// and frees the object, after the RCU grace period the VFS waited for.
 ///
+/// Runs from an RCU callback that may come after the superblock itself was
+/// freed (the VFS frees it through its own RCU callback, in no fixed order
+/// with ours), so neither this function nor the data's `drop` may touch
+/// `i_sb`: the object goes back through `kfree`, which finds its cache
+/// from the object.
+///
 /// # Safety
 ///
 /// Called by the VFS once per inode allocated by `alloc_inode::<T>`.
 pub(crate) unsafe extern "C" fn free_inode<T: FileSystem>(inode: *mut bindings::inode) {
     // SAFETY: `inode` came from `alloc_inode::<T>`, so it is inside an
-    // `INodeWithData<T>`; nobody uses it any more.
+    // `INodeWithData<T>`; nobody uses it any more. `kfree` accepts objects from
+    // `kmem_cache_alloc` (mm/slub.c), and the cache outlives the object because
+    // `Cache::drop` waits for RCU callbacks with `rcu_barrier`.
     unsafe {
         let outer = INodeWithData::<T>::from_inode(inode);
         if (*outer).data_init {
             (*outer).data.assume_init_drop();
         }
-        let cache = Registration::<T>::inode_cache((*(*inode).i_sb).s_type);
-        bindings::kmem_cache_free(cache, outer.cast::<c_void>());
+        bindings::kfree(outer.cast::<c_void>());
     }
 }
 
