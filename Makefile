@@ -6,6 +6,7 @@
 #   make KDIR=<dir> LLVM=-19  ext2rs.ko against any Linux 7.2 build tree with
 #                             CONFIG_RUST=y and CONFIG_FS_IOMAP=y
 #   make kernel [KASAN=1]     the test kernel, cached outside the repo
+#   make kernel FLAVOUR=bench the benchmark kernel (no lockdep)
 #   make check                everything CI runs
 #   make demo                 boot the test kernel and show ext2rs at work
 #
@@ -33,7 +34,8 @@ setup:
 	scripts/setup
 
 kernel:
-	@scripts/setup && KASAN=$(or $(KASAN),0) scripts/build-kernel >/dev/null
+	@scripts/setup && FLAVOUR=$(or $(FLAVOUR),default) KASAN=$(or $(KASAN),0) \
+		scripts/build-kernel >/dev/null
 
 check:
 	KASAN=$(or $(KASAN),1) scripts/check
