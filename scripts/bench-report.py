@@ -138,6 +138,15 @@ class Data:
         return self.med.get((fs, bs, t, mode, test))
 
 
+# What each test kernel flavour (scripts/build-kernel) is, for the report.
+FLAVOURS = {
+    "bench": " (the bench flavour: the test kernel without lockdep, "
+    "scripts/kconfig/bench.config)",
+    "default": " (the default test kernel, with lockdep)",
+    "kasan": " (the KASAN test kernel, with lockdep: not for comparing speed)",
+}
+
+
 def read_info(path):
     info = {}
     if path.exists():
@@ -292,7 +301,8 @@ def report(results, out, note=None, with_plot=True):
         "within one run are what counts.",
         "",
         f"- date: {info.get('date', '?')}",
-        f"- kernel (guest `uname -r`): {guest.get('kernel', '?')}",
+        f"- kernel (guest `uname -r`): {guest.get('kernel', '?')}"
+        + FLAVOURS.get(info.get("kernel flavour", ""), ""),
         f"- ext2rs commit: {info.get('ext2rs commit', '?')}",
         f"- VM: {info.get('vm', '?')}; guest sees {guest.get('vcpus', '?')} vCPUs "
         f"({guest.get('cpu', '?')}), {guest.get('memory', '?')} memory",

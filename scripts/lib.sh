@@ -86,3 +86,33 @@ kvm_works() {
 	fi
 	[ "$(cat "$stamp")" = yes ]
 }
+
+# flavour_module FLAVOUR: ext2rs.ko built from this tree's sources for the
+# cached kernel of FLAVOUR (built first if missing), in
+# $EXT2RS_CACHE/module/FLAVOUR, a copy of Kbuild, fs/ and rust/: the tree's
+# own ext2rs.ko stays built for the default kernel, and a module only loads
+# into the kernel it was built against. Prints the module's path.
+flavour_module() {
+	local kdir out="$EXT2RS_CACHE/module/$1"
+	kdir=$(FLAVOUR=$1 KASAN=0 "$EXT2RS_ROOT/scripts/build-kernel") || return 1
+	mkdir -p "$out"
+	# tar keeps the sources' times, so the build stays incremental.
+	tar -C "$EXT2RS_ROOT" --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
+		--exclude='*.mod' --exclude='*.mod.c' --exclude='*.d' \
+		--exclude='bindings_generated.rs' -cf - Kbuild fs rust | tar -C "$out" -xf -
+	log "building ext2rs.ko for the $1 kernel in $out"
+	if ! make -C "$kdir" M="$out" LLVM="$LLVM_SUFFIX" modules >"$out/build.log" 2>&1; then
+		tail -n 30 "$out/build.log" >&2
+		log "module build for the $1 kernel failed; log: $out/build.log"
+		return 1
+	fi
+	echo "$out/ext2rs.ko"
+}
+
+# module_fits KO KDIR: whether KO was built for the kernel in KDIR (its
+# vermagic starts with that kernel's release).
+module_fits() {
+	local magic
+	magic=$(modinfo -F vermagic "$1") || return 1
+	[ "${magic%% *}" = "$(cat "$2/include/config/kernel.release")" ]
+}
