@@ -102,6 +102,8 @@ fs_run() { # FS BS THREADS MODE REP
 	say "$fs bs=$bs threads=$t $mode rep $rep: $(($(date +%s) - start)) s"
 }
 
+say "touching the guest's memory once before measuring"
+warm_memory
 for bs in $bss; do
 	for ((rep = 1; rep <= reps; rep++)); do
 		if [ "$raw" = 1 ]; then raw_run "$bs" "$rep"; fi

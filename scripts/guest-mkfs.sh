@@ -1,8 +1,8 @@
 # shellcheck shell=bash disable=SC2154 # $dev is the caller's
 # SPDX-License-Identifier: GPL-2.0
 # Guest helpers shared by scripts/bench-guest.sh and scripts/profile-guest.sh:
-# making each filesystem the same way in both. Sourced, never executed;
-# the caller sets $dev.
+# making each filesystem the same way in both, and preparing the guest the
+# same way. Sourced, never executed; the caller sets $dev.
 
 do_mkfs() { # FS BS
 	case "$1" in
@@ -16,3 +16,19 @@ do_mkfs() { # FS BS
 }
 
 drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
+
+# The host backs guest memory on its first touch, and under TCG that
+# first touch is slow: the first run of a boot, whichever filesystem it
+# was, wrote at less than half the speed of the same run later in the
+# boot (Documentation/benchmarks/2026-11-23-bench-kernel.md). Touch 90% of
+# the available memory once before anything is measured: as anonymous
+# memory, then as page cache of the disk (reclaim then recycles every
+# page the kernel can give to a file), and free it.
+warm_memory() {
+	local kb
+	drop_caches
+	kb=$(awk '/^MemAvailable/ { print int($2 * 0.9) }' /proc/meminfo)
+	python3 -c "bytearray(b'\x01') * ($kb * 1024)"
+	dd if="$dev" of=/dev/null bs=1M status=none
+	drop_caches
+}

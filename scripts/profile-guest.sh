@@ -110,6 +110,7 @@ run() { # FS BS PHASE
 }
 
 : >"$res/summary"
+warm_memory
 for bs in $(list "$PROF_BS"); do
 	for phase in $(list "$PROF_PHASES"); do
 		for fs in $(list "$PROF_FS"); do
