@@ -20,7 +20,7 @@ drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
 # The host backs guest memory on its first touch, and under TCG that
 # first touch is slow: the first run of a boot, whichever filesystem it
 # was, wrote at less than half the speed of the same run later in the
-# boot (Documentation/benchmarks/2026-11-23-bench-kernel.md). Touch 90% of
+# boot (Documentation/benchmarks/2026-11-23-peer-256m-bench-kernel.md). Touch 90% of
 # the available memory once before anything is measured: as anonymous
 # memory, then as page cache of the disk (reclaim then recycles every
 # page the kernel can give to a file), and free it.
