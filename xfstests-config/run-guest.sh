@@ -21,6 +21,18 @@ export HOST_OPTIONS=$config RESULT_BASE=$res/xfstests
 # tests find their devices.
 export DM_DISABLE_UDEV=1
 mkdir -p "$res"/{log,xunit,xfstests} /tmp/xfstests/test /tmp/xfstests/scratch
+# The xfstests tree is the host's and read-only here, but some tests write
+# into it: _link_out_file points tests/generic/NNN.out at the output for
+# the filesystem (generic/035 "could not setup output file"). An overlay
+# on a tmpfs takes those writes and leaves the user's tree untouched.
+ovl=/tmp/xfstests-overlay
+if ! { mkdir -p "$ovl" && mount -t tmpfs tmpfs "$ovl" &&
+	mkdir "$ovl/upper" "$ovl/work" &&
+	mount -t overlay overlay \
+		-o "lowerdir=$xfs,upperdir=$ovl/upper,workdir=$ovl/work" "$xfs"; }; then
+	echo "run-guest.sh: cannot put a writable overlay on $xfs" >&2
+	exit 1
+fi
 cd "$xfs" || exit 1
 todo=()
 while read -r t; do
