@@ -133,7 +133,15 @@ fn alloc_picked(
     let Some(run) = pick(bh.data(), size, first)? else {
         return Ok(None);
     };
-    claim(sb, group, &mut desc, &bh, run).map(Some)
+    let (block, len) = claim(sb, group, &mut desc, &bh, run)?;
+    drop(desc);
+    // The blocks may have been metadata before: drop stale buffers so
+    // they are never written over the data to come. The blocks are ours
+    // once claimed, and nothing writes them before this returns, so this
+    // runs after the group lock: it looks up the block device's page
+    // cache, and other writers wait on that lock to allocate.
+    sb.clean_bdev_aliases(block, u64::from(len));
+    Ok(Some((block, len)))
 }
 
 /// Allocates up to `count` blocks for a regular file as near `goal` as
@@ -231,9 +239,6 @@ fn claim(
         })?;
     write_group_desc(sb, group, desc)?;
     sbi.free_blocks.fetch_sub(u64::from(len), Ordering::Relaxed);
-    // The blocks may have been metadata before: drop stale buffers so
-    // they are never written over the data to come.
-    sb.clean_bdev_aliases(first, u64::from(len));
     Ok((first, len))
 }
 
