@@ -67,10 +67,27 @@ fn bad_pointer(inode: &INode<Ext2Fs>, iblock: u64, ptr: u32) -> Error {
     )
 }
 
+/// Where a walk down the block tree stopped: allocation goes on from
+/// there instead of walking again.
+struct Reached {
+    /// How many indirect blocks of the path exist (their pointers were
+    /// followed); allocation starts at that level.
+    depth: usize,
+    /// The indirect block holding the pointer at `depth`, or `None` for
+    /// the inode's `i_block`.
+    holder: Option<BufferHead>,
+}
+
 /// Maps logical block `iblock` of `inode` and up to `max - 1` blocks
 /// after it, as far as they share a leaf array and a kind (hole or
-/// contiguous). The caller holds the block-map mutex (`i_block`).
-fn map_blocks(inode: &INode<Ext2Fs>, i_block: &[u32], iblock: u64, max: u64) -> Result<Run> {
+/// contiguous). The caller holds the block-map mutex (`i_block`), which
+/// keeps the returned [`Reached`] current while it holds it.
+fn map_blocks(
+    inode: &INode<Ext2Fs>,
+    i_block: &[u32],
+    iblock: u64,
+    max: u64,
+) -> Result<(Run, Reached)> {
     let sb = inode.super_block();
     let sbi = sb.data();
     let corrupt = |e| crate::report(sb, inode.ino(), e);
@@ -79,19 +96,30 @@ fn map_blocks(inode: &INode<Ext2Fs>, i_block: &[u32], iblock: u64, max: u64) -> 
     let (&top, rest) = offsets.split_first().ok_or(EINVAL)?;
     let max = max.clamp(1, u64::from(path.boundary) + 1);
     if rest.is_empty() {
-        return scan(inode, &Leaf::Direct(i_block), top, iblock, max, &[]);
+        let run = scan(inode, &Leaf::Direct(i_block), top, iblock, max, &[])?;
+        let reached = Reached {
+            depth: 0,
+            holder: None,
+        };
+        return Ok((run, reached));
     }
     // Walk down the indirect blocks, remembering them to catch loops.
     let mut ancestors = [0u64; 3];
+    let mut holder: Option<BufferHead> = None;
     let mut ptr = i_block.get(top).copied().ok_or(EINVAL)?;
     for (level, &index) in rest.iter().enumerate() {
         if ptr == 0 {
             // A missing indirect block: everything below it is a hole; the
             // rest of the leaf array is at least that.
-            return Ok(Run {
+            let run = Run {
                 phys: None,
                 len: max,
-            });
+            };
+            let reached = Reached {
+                depth: level,
+                holder,
+            };
+            return Ok((run, reached));
         }
         let block = u64::from(ptr);
         if !sbi.sb.data_block_valid(block, 1) || ancestors.contains(&block) {
@@ -101,9 +129,19 @@ fn map_blocks(inode: &INode<Ext2Fs>, i_block: &[u32], iblock: u64, max: u64) -> 
         let slot = ancestors.get_mut(level).ok_or(EINVAL)?;
         *slot = block;
         if level + 1 == rest.len() {
-            return scan(inode, &Leaf::Indirect(bh), index, iblock, max, &ancestors);
+            let leaf = Leaf::Indirect(bh);
+            let run = scan(inode, &leaf, index, iblock, max, &ancestors)?;
+            let Leaf::Indirect(bh) = leaf else {
+                return Err(EINVAL);
+            };
+            let reached = Reached {
+                depth: rest.len(),
+                holder: Some(bh),
+            };
+            return Ok((run, reached));
         }
         ptr = le32_at(bh.data(), index).ok_or(EINVAL)?;
+        holder = Some(bh);
     }
     Err(EINVAL)
 }
@@ -174,7 +212,7 @@ pub(crate) fn get_blocks(
     // Read under the lock truncate bumps it under: a run found now is
     // current as long as the sequence is.
     let seq = inode.data().map_seq.load(Ordering::Acquire);
-    let run = map_blocks(inode, &disk.raw.i_block, iblock, max)?;
+    let (run, reached) = map_blocks(inode, &disk.raw.i_block, iblock, max)?;
     if run.phys.is_some() || !create {
         return Ok(Mapped {
             run,
@@ -182,7 +220,7 @@ pub(crate) fn get_blocks(
             seq,
         });
     }
-    let run = alloc_branch(inode, &mut disk, iblock, run.len)?;
+    let run = alloc_branch(inode, &mut disk, iblock, run.len, reached)?;
     drop(disk);
     inode.mark_dirty();
     Ok(Mapped {
@@ -207,13 +245,6 @@ enum Slot<'a> {
 }
 
 impl Slot<'_> {
-    fn get(&self, i: usize) -> Result<u32> {
-        match self {
-            Slot::Direct(p) => p.get(i).copied().ok_or(EINVAL),
-            Slot::Indirect(bh, _) => le32_at(bh.data(), i).ok_or(EINVAL),
-        }
-    }
-
     /// Stores `count` pointers `first, first + 1, ...` from index `i`
     /// (zeros when `first` is 0).
     fn set(&mut self, i: usize, first: u32, count: u32) -> Result {
@@ -273,37 +304,38 @@ fn new_blocks(
 }
 
 /// Fills a hole of `len` blocks from logical block `iblock` (all in one
-/// leaf array): allocates the missing indirect blocks on the path, zeroed,
-/// then one contiguous run of data blocks (`ext2_alloc_branch`).
-fn alloc_branch(inode: &INode<Ext2Fs>, disk: &mut DiskInode, iblock: u64, len: u64) -> Result<Run> {
+/// leaf array), where [`map_blocks`] stopped: allocates the missing
+/// indirect blocks on the path, zeroed, then one contiguous run of data
+/// blocks (`ext2_alloc_branch`). Every pointer below `reached` is 0: the
+/// walk found it so under the block-map mutex the caller still holds, or
+/// it lies in a block zeroed here.
+fn alloc_branch(
+    inode: &INode<Ext2Fs>,
+    disk: &mut DiskInode,
+    iblock: u64,
+    len: u64,
+    reached: Reached,
+) -> Result<Run> {
     let sb = inode.super_block();
     let bs = sb.block_size();
     let path =
         blockmap::block_to_path(bs, iblock).map_err(|e| crate::report(sb, inode.ino(), e))?;
     let offsets = path.offsets();
     let (&leaf_index, parents) = offsets.split_last().ok_or(EINVAL)?;
+    let missing = parents.get(reached.depth..).ok_or(EINVAL)?;
     let mut goal = find_goal(inode, disk);
-    let mut holder: Option<BufferHead> = None;
-    for &index in parents {
+    let mut holder = reached.holder;
+    for &index in missing {
+        let (block, _) = new_blocks(inode, &mut disk.rsv, goal, 1)?;
+        inode.add_bytes(i64::from(bs));
+        goal = block + 1;
+        let child = sb.getblk_zeroed(block)?;
+        child.mark_dirty_inode(inode);
         let mut slot = match &holder {
             None => Slot::Direct(&mut disk.raw.i_block),
             Some(bh) => Slot::Indirect(bh, inode),
         };
-        let ptr = slot.get(index)?;
-        let child = if ptr == 0 {
-            let (block, _) = new_blocks(inode, &mut disk.rsv, goal, 1)?;
-            inode.add_bytes(i64::from(bs));
-            goal = block + 1;
-            let bh = sb.getblk_zeroed(block)?;
-            bh.mark_dirty_inode(inode);
-            slot.set(index, u32::try_from(block)?, 1)?;
-            bh
-        } else {
-            if !sb.data().sb.data_block_valid(u64::from(ptr), 1) {
-                return Err(bad_pointer(inode, iblock, ptr));
-            }
-            sb.bread(u64::from(ptr))?
-        };
+        slot.set(index, u32::try_from(block)?, 1)?;
         holder = Some(child);
     }
     let want = u32::try_from(len.min(u64::from(path.boundary) + 1))?;
