@@ -18,7 +18,8 @@
 #   read     pread SIZE of files written before, caches dropped (readahead)
 # Output per run, named <fs>-<bs>-<phase>-t<threads>: .data (perf),
 # .txt (perf report, flat, by task, module and symbol), .callers.txt (the
-# call chains of the symbols over 3%), .log (perf's messages), .time (the
+# call chains of the symbols over 3%), .children.txt (inclusive: each
+# symbol with its callees, over 0.5%), .log (perf's messages), .time (the
 # phase's start and end), .fsck (ext2, ext2rs); RESULTS/summary (MiB/s per
 # run); RESULTS/failures if a run failed.
 set -euo pipefail
@@ -103,6 +104,12 @@ run() { # FS BS PHASE
 	perf report -i "$work/$name.data" --kallsyms /proc/kallsyms --stdio --no-children -g caller,2,callee \
 		--sort sym --percent-limit 3 2>/dev/null >"$out.callers.txt" ||
 		fail "$name: perf report (callers) failed"
+	# Inclusive: each symbol with everything it called (iomap_begin and
+	# the allocation under it, writeback), to compare against the flat
+	# profile's self time.
+	perf report -i "$work/$name.data" --kallsyms /proc/kallsyms --stdio --children -g none \
+		--sort sym --percent-limit 0.5 2>/dev/null | grep -v '^$' >"$out.children.txt" ||
+		fail "$name: perf report (children) failed"
 	say "$name: top symbols outside idle"
 	# One process, no `| head`: under pipefail head's early exit would
 	# fail the run with SIGPIPE.
