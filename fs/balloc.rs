@@ -164,6 +164,39 @@ pub(crate) fn new_blocks_rsv(
     new_blocks(sb, goal, count)
 }
 
+/// Allocates one block for an indirect block of a regular file: the last
+/// free block of its reservation window, if the window holds `goal` (the
+/// data's next block) and has room after it. The file's data then runs on
+/// from the window's start without a gap at each indirect block, and the
+/// indirect blocks gather at the window's end. `None` if the window does
+/// not serve (the caller allocates at the goal instead).
+pub(crate) fn new_block_at_window_end(
+    sb: &SuperBlock<Ext2Fs>,
+    rsv: &mut Reservation,
+    goal: u64,
+) -> Result<Option<u64>> {
+    let sbi = sb.data();
+    if !sbi.sb.data_block_valid(goal, 1) || available(sbi) == 0 {
+        return Ok(None);
+    }
+    let Some((group, goal_bit)) = sbi.sb.block_group(goal) else {
+        return Ok(None);
+    };
+    let first = sbi.sb.group_first_block(group);
+    let Some(end) = rsv.end_bit(first, goal_bit) else {
+        return Ok(None);
+    };
+    let got = alloc_picked(sb, group, |bitmap, _, _| {
+        // Not the goal itself: that is where the data goes on.
+        let bit = bitmap::find_last_zero_bit(bitmap, goal_bit + 1, end);
+        Ok(bit.map(|b| (b, 1)))
+    })?;
+    if got.is_some() {
+        rsv.hit(1);
+    }
+    Ok(got.map(|(block, _)| block))
+}
+
 /// Tries to allocate up to `count` blocks in `group` from bit `goal` on,
 /// inside the file's window if it holds `goal`, else inside a new one.
 fn alloc_in_window(

@@ -303,6 +303,25 @@ fn new_blocks(
     }
 }
 
+/// Allocates an indirect block: at the end of a regular file's
+/// reservation window, out of the way of the data that fills the window
+/// from `goal` on, so that the data stays one contiguous run across leaf
+/// arrays (at 1 KiB blocks a leaf maps only 256 KiB: in line, every leaf
+/// would cut the data's writeback into another bio, and each indirect
+/// block would be written alone). Otherwise at the goal, which moves past
+/// it, as ext2 places them.
+fn new_indirect_block(inode: &INode<Ext2Fs>, rsv: &mut Reservation, goal: &mut u64) -> Result<u64> {
+    let sb = inode.super_block();
+    if sb.data().reservation && s_isreg(inode.mode()) {
+        if let Some(block) = balloc::new_block_at_window_end(sb, rsv, *goal)? {
+            return Ok(block);
+        }
+    }
+    let (block, _) = new_blocks(inode, rsv, *goal, 1)?;
+    *goal = block + 1;
+    Ok(block)
+}
+
 /// Fills a hole of `len` blocks from logical block `iblock` (all in one
 /// leaf array), where [`map_blocks`] stopped: allocates the missing
 /// indirect blocks on the path, zeroed, then one contiguous run of data
@@ -326,9 +345,8 @@ fn alloc_branch(
     let mut goal = find_goal(inode, disk);
     let mut holder = reached.holder;
     for &index in missing {
-        let (block, _) = new_blocks(inode, &mut disk.rsv, goal, 1)?;
+        let block = new_indirect_block(inode, &mut disk.rsv, &mut goal)?;
         inode.add_bytes(i64::from(bs));
-        goal = block + 1;
         let child = sb.getblk_zeroed(block)?;
         child.mark_dirty_inode(inode);
         let mut slot = match &holder {

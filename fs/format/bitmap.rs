@@ -116,6 +116,25 @@ pub fn find_next_set_bit(buf: &[u8], size: u32, start: u32) -> Option<u32> {
     find_next(buf, size, start, true)
 }
 
+/// Last zero bit in `start..end` (`end` clamped to the buffer), or `None`.
+pub fn find_last_zero_bit(buf: &[u8], start: u32, end: u32) -> Option<u32> {
+    let mut bit = clamp(buf, end);
+    while bit > start {
+        let byte = buf.get(usize::try_from((bit - 1) / 8).ok()?).copied()?;
+        // The zero bits of this byte below `bit`, as ones.
+        let below = bit - (bit - 1) / 8 * 8;
+        let mask = if below >= 8 { 0xff } else { (1u8 << below) - 1 };
+        let free = !byte & mask;
+        if free == 0 {
+            bit = (bit - 1) / 8 * 8;
+            continue;
+        }
+        let found = (bit - 1) / 8 * 8 + 7 - free.leading_zeros();
+        return (found >= start).then_some(found);
+    }
+    None
+}
+
 /// First zero byte at or after the byte holding `start` whose first bit is
 /// in `start..size` (the memscan step of find_next_usable_block).
 fn find_free_byte(buf: &[u8], size: u32, start: u32) -> Option<u32> {

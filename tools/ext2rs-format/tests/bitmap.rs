@@ -87,6 +87,41 @@ fn find_next_matches_naive() {
 }
 
 #[test]
+fn find_last_zero() {
+    let b = with_bits(4, &[0, 1, 2, 5, 8, 9, 31]);
+    assert_eq!(find_last_zero_bit(&b, 0, 32), Some(30));
+    assert_eq!(find_last_zero_bit(&b, 0, 31), Some(30), "end is exclusive");
+    assert_eq!(find_last_zero_bit(&b, 0, 10), Some(7));
+    assert_eq!(find_last_zero_bit(&b, 0, 6), Some(4));
+    assert_eq!(find_last_zero_bit(&b, 5, 6), None, "only bit 5, set");
+    assert_eq!(find_last_zero_bit(&b, 0, 3), None);
+    assert_eq!(find_last_zero_bit(&b, 3, 3), None, "empty range");
+    assert_eq!(find_last_zero_bit(&b, 20, 1000), Some(30), "end clamped");
+    assert_eq!(find_last_zero_bit(&[0xff; 8], 0, 64), None);
+    assert_eq!(find_last_zero_bit(&[], 0, 8), None);
+}
+
+#[test]
+fn find_last_zero_matches_naive() {
+    let mut x = 0x2545_f491u32;
+    let mut b = vec![0u8; 64];
+    for byte in b.iter_mut() {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        *byte = (x & 0xff) as u8 | if x & 0x100 != 0 { 0x0f } else { 0 };
+    }
+    for end in [0u32, 1, 7, 8, 9, 100, 511, 512, 600] {
+        for start in 0..520 {
+            let naive = (start..end.min(512))
+                .rev()
+                .find(|&n| !test_bit(&b, n).unwrap());
+            assert_eq!(find_last_zero_bit(&b, start, end), naive, "{start} {end}");
+        }
+    }
+}
+
+#[test]
 fn counts() {
     let b = with_bits(4, &[0, 3, 8, 30]);
     assert_eq!(count_set_bits(&b, 32), 4);
