@@ -58,16 +58,23 @@ fn find_next() {
     assert_eq!(find_next_zero_bit(&empty, 128, 128), None);
 }
 
-#[test]
-fn find_next_matches_naive() {
-    let mut x = 0x9e37_79b9u32;
+/// 64 pseudo-random bytes (xorshift from `seed`), about half of them with
+/// the bits of `runs` set too, so that runs of set and clear bits occur.
+fn random_bitmap(seed: u32, runs: u8) -> Vec<u8> {
+    let mut x = seed;
     let mut b = vec![0u8; 64];
     for byte in b.iter_mut() {
         x ^= x << 13;
         x ^= x >> 17;
         x ^= x << 5;
-        *byte = (x & 0xff) as u8 | if x & 0x100 != 0 { 0xf0 } else { 0 };
+        *byte = (x & 0xff) as u8 | if x & 0x100 != 0 { runs } else { 0 };
     }
+    b
+}
+
+#[test]
+fn find_next_matches_naive() {
+    let b = random_bitmap(0x9e37_79b9, 0xf0);
     for size in [0u32, 1, 7, 8, 9, 100, 511, 512, 600] {
         for start in 0..520 {
             let naive_zero = (start..size.min(512)).find(|&n| !test_bit(&b, n).unwrap());
@@ -103,14 +110,7 @@ fn find_last_zero() {
 
 #[test]
 fn find_last_zero_matches_naive() {
-    let mut x = 0x2545_f491u32;
-    let mut b = vec![0u8; 64];
-    for byte in b.iter_mut() {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        *byte = (x & 0xff) as u8 | if x & 0x100 != 0 { 0x0f } else { 0 };
-    }
+    let b = random_bitmap(0x2545_f491, 0x0f);
     for end in [0u32, 1, 7, 8, 9, 100, 511, 512, 600] {
         for start in 0..520 {
             let naive = (start..end.min(512))
