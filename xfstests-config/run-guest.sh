@@ -14,7 +14,7 @@
 set -u
 xfs=$1 config=$2 res=$3 list=$4 stamp=$5
 here=$(cd "$(dirname "$0")" && pwd)
-export PATH="$here:$PATH"  # mkfs.ext2rs, fsck.ext2rs
+export PATH="$here:$PATH"  # mkfs.ext2rs, fsck.ext2rs, mount-ext2rs
 export HOST_OPTIONS=$config RESULT_BASE=$res/xfstests
 # No udev runs in the guest: libdevmapper and LVM then create and remove
 # the /dev/mapper nodes themselves, so the dm-error, dm-flakey and LVM
