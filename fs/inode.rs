@@ -378,20 +378,20 @@ pub(crate) fn evict_inode(inode: &INode<Ext2Fs>) {
     if inode.nlink() != 0 || inode.is_bad() {
         if let Err(e) = inode.sync_metadata_bhs() {
             pr_err!(
-                "ext2rs ({}): writing the metadata buffers of inode {} failed: {:?}\n",
+                "ext2rs ({}): writing the metadata buffers of inode {} failed: error {}\n",
                 sb.id(),
                 inode.ino(),
-                e
+                e.to_errno()
             );
         }
         return;
     }
     if let Err(e) = delete_inode(inode) {
         pr_err!(
-            "ext2rs ({}): deleting inode {} failed: {:?}\n",
+            "ext2rs ({}): deleting inode {} failed: error {}\n",
             sb.id(),
             inode.ino(),
-            e
+            e.to_errno()
         );
     }
 }

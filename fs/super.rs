@@ -185,9 +185,9 @@ impl sb::Operations for SuperOps {
         if !sb.rdonly() {
             if let Err(e) = commit_super(sb, MountState::Clean, true) {
                 pr_err!(
-                    "ext2rs ({}): writing the superblock at unmount failed: {:?}\n",
+                    "ext2rs ({}): writing the superblock at unmount failed: error {}\n",
                     sb.id(),
-                    e
+                    e.to_errno()
                 );
             }
         }
