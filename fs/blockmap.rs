@@ -39,7 +39,7 @@ enum Leaf<'a> {
     /// The direct pointers in the inode.
     Direct(&'a [u32]),
     /// An indirect block.
-    Indirect(BufferHead),
+    Indirect(&'a BufferHead),
 }
 
 impl Leaf<'_> {
@@ -129,11 +129,7 @@ fn map_blocks(
         let slot = ancestors.get_mut(level).ok_or(EINVAL)?;
         *slot = block;
         if level + 1 == rest.len() {
-            let leaf = Leaf::Indirect(bh);
-            let run = scan(inode, &leaf, index, iblock, max, &ancestors)?;
-            let Leaf::Indirect(bh) = leaf else {
-                return Err(EINVAL);
-            };
+            let run = scan(inode, &Leaf::Indirect(&bh), index, iblock, max, &ancestors)?;
             let reached = Reached {
                 depth: rest.len(),
                 holder: Some(bh),
@@ -286,9 +282,14 @@ fn find_goal(inode: &INode<Ext2Fs>, disk: &DiskInode) -> u64 {
     sbi.sb.group_first_block(group)
 }
 
-/// Allocates up to `count` blocks near `goal` for the block tree: a
-/// regular file's from its reservation window, unless mounted
-/// `noreservation`, as ext2 does.
+/// Whether `inode` allocates through a reservation window: a regular
+/// file, unless mounted `noreservation`, as ext2 does.
+fn uses_window(inode: &INode<Ext2Fs>) -> bool {
+    inode.super_block().data().reservation && s_isreg(inode.mode())
+}
+
+/// Allocates up to `count` blocks near `goal` for the block tree: from
+/// the file's reservation window if it [uses one](uses_window).
 fn new_blocks(
     inode: &INode<Ext2Fs>,
     rsv: &mut Reservation,
@@ -296,7 +297,7 @@ fn new_blocks(
     count: u32,
 ) -> Result<(u64, u32)> {
     let sb = inode.super_block();
-    if sb.data().reservation && s_isreg(inode.mode()) {
+    if uses_window(inode) {
         balloc::new_blocks_rsv(sb, rsv, goal, count)
     } else {
         balloc::new_blocks(sb, goal, count)
@@ -311,8 +312,8 @@ fn new_blocks(
 /// block would be written alone). Otherwise at the goal, which moves past
 /// it, as ext2 places them.
 fn new_indirect_block(inode: &INode<Ext2Fs>, rsv: &mut Reservation, goal: &mut u64) -> Result<u64> {
-    let sb = inode.super_block();
-    if sb.data().reservation && s_isreg(inode.mode()) {
+    if uses_window(inode) {
+        let sb = inode.super_block();
         if let Some(block) = balloc::new_block_at_window_end(sb, rsv, *goal)? {
             return Ok(block);
         }
