@@ -301,9 +301,9 @@ PY
 # blocks sit at the ends of its windows, not between its leaves (at 1 KiB
 # an 8 MiB file has 32 leaves); mounted -o noreservation, each file must
 # jump at least every other write, which shows that the test sees what it
-# measures. The data must
-# read back, and e2fsck find nothing. The filesystem is made afresh, so
-# that no free-space fragments left by the scenarios before add jumps.
+# measures. The data must read back, and e2fsck find nothing. The
+# filesystem is made afresh, so that no free-space fragments left by the
+# scenarios before add jumps.
 windows() {
 	local bs=$1 dev=$2 opt
 	for opt in reservation noreservation; do
