@@ -163,6 +163,25 @@ pub fn next_boundary(block_size: u32, iblock: u64) -> Result<u64> {
     Ok(iblock + u64::from(path.boundary) + 1)
 }
 
+/// Logical blocks from one to the end of what a missing pointer above it
+/// would map, given the block's `indices` in the indirect blocks below
+/// that pointer, top first (a suffix of [`BlockPath::offsets`]): the
+/// whole hole such a pointer leaves from that block on.
+pub fn left_below(block_size: u32, indices: &[usize]) -> Result<u64> {
+    let bits = addr_per_block_bits(block_size)?;
+    let ptrs = 1u64 << bits;
+    let mut span = 1u64;
+    let mut offset = 0u64;
+    for &i in indices.iter().rev() {
+        if to_u64(i) >= ptrs || span > (1 << 60) >> bits {
+            return Err(FormatError::BlockTooBig(to_u64(i)));
+        }
+        offset += to_u64(i) * span;
+        span <<= bits;
+    }
+    Ok(span - offset)
+}
+
 /// Indirect blocks needed to map the first `nblocks` logical blocks of a
 /// file without holes (what i_blocks counts besides the data).
 pub fn indirect_blocks_for(block_size: u32, nblocks: u64) -> Result<u64> {

@@ -213,3 +213,36 @@ fn indirect_block_counts() {
     assert_eq!(f(max_blocks(1024).unwrap()), 1 + (1 + p) + (1 + p + p * p));
     assert!(indirect_blocks_for(1024, max_blocks(1024).unwrap() + 1).is_err());
 }
+
+/// A hole under a missing pointer ends exactly where the pointer's
+/// subtree does: the block before the end shares the path down to the
+/// pointer, the block at the end does not.
+#[test]
+fn left_below_ends_at_the_subtree() {
+    for bs in SIZES {
+        let ptrs = u64::from(bs / 4);
+        let starts = [12, 12 + ptrs, 12 + ptrs + ptrs * ptrs];
+        for &start in &starts {
+            for b in [start, start + 1, start + ptrs - 1, start + ptrs, start + 3 * ptrs + 7] {
+                let path = block_to_path(bs, b).unwrap();
+                let offsets = path.offsets();
+                for level in 1..=offsets.len() {
+                    let left = left_below(bs, &offsets[level..]).unwrap();
+                    assert!(left >= 1, "bs {bs} block {b} level {level}");
+                    let last = block_to_path(bs, b + left - 1).unwrap();
+                    assert_eq!(last.offsets()[..level], offsets[..level], "bs {bs} block {b}");
+                    if let Ok(after) = block_to_path(bs, b + left) {
+                        assert_ne!(after.offsets().get(..level), Some(&offsets[..level]));
+                    }
+                }
+            }
+        }
+    }
+    // Under the leaf's own pointer (no indices) the hole is the block.
+    assert_eq!(left_below(1024, &[]).unwrap(), 1);
+    // Under a missing single indirect block at 1 KiB, from index 10.
+    assert_eq!(left_below(1024, &[10]).unwrap(), 246);
+    // Under a missing double indirect block, from (1, 0).
+    assert_eq!(left_below(1024, &[1, 0]).unwrap(), 256 * 255);
+    assert!(left_below(1024, &[256]).is_err());
+}
