@@ -164,6 +164,17 @@ pub(crate) fn new_blocks_rsv(
     new_blocks(sb, goal, count)
 }
 
+/// Where `goal` lies, as its group, its bit and the bit the file's window
+/// ends at, if the window holds it and the caller may allocate at all.
+fn window_holding(sbi: &SbInfo, rsv: &Reservation, goal: u64) -> Option<(u32, u32, u32)> {
+    if !sbi.sb.data_block_valid(goal, 1) || available(sbi) == 0 {
+        return None;
+    }
+    let (group, bit) = sbi.sb.block_group(goal)?;
+    let end = rsv.end_bit(sbi.sb.group_first_block(group), bit)?;
+    Some((group, bit, end))
+}
+
 /// Allocates one block for an indirect block of a regular file: the last
 /// free block of its reservation window, if the window holds `goal` (the
 /// data's next block) and has room after it. The file's data then runs on
@@ -175,15 +186,7 @@ pub(crate) fn new_block_at_window_end(
     rsv: &mut Reservation,
     goal: u64,
 ) -> Result<Option<u64>> {
-    let sbi = sb.data();
-    if !sbi.sb.data_block_valid(goal, 1) || available(sbi) == 0 {
-        return Ok(None);
-    }
-    let Some((group, goal_bit)) = sbi.sb.block_group(goal) else {
-        return Ok(None);
-    };
-    let first = sbi.sb.group_first_block(group);
-    let Some(end) = rsv.end_bit(first, goal_bit) else {
+    let Some((group, goal_bit, end)) = window_holding(sb.data(), rsv, goal) else {
         return Ok(None);
     };
     let got = alloc_picked(sb, group, |bitmap, _, _| {
@@ -195,6 +198,31 @@ pub(crate) fn new_block_at_window_end(
         rsv.hit(1);
     }
     Ok(got.map(|(block, _)| block))
+}
+
+/// Allocates up to `count` blocks of a regular file from block `goal`
+/// exactly, inside its reservation window: the blocks that carry a run
+/// just allocated on into the next leaf array of the block tree. `None`
+/// if the window does not hold `goal` or `goal` is taken.
+pub(crate) fn new_blocks_in_window_at(
+    sb: &SuperBlock<Ext2Fs>,
+    rsv: &mut Reservation,
+    goal: u64,
+    count: u32,
+) -> Result<Option<(u64, u32)>> {
+    let sbi = sb.data();
+    let Some((group, goal_bit, end)) = window_holding(sbi, rsv, goal) else {
+        return Ok(None);
+    };
+    let max = u32::try_from(u64::from(count).min(available(sbi)))?.min(end - goal_bit);
+    let got = alloc_picked(sb, group, |bitmap, size, _| {
+        let run = bitmap::find_free_run(bitmap, size, goal_bit, max);
+        Ok(run.filter(|&(start, _)| start == goal_bit))
+    })?;
+    if let Some((_, n)) = got {
+        rsv.hit(n);
+    }
+    Ok(got)
 }
 
 /// Tries to allocate up to `count` blocks in `group` from bit `goal` on,
