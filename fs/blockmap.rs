@@ -6,10 +6,10 @@
 //!
 //! A lookup walks from `i_block` down to the leaf array holding the
 //! pointer of the first block, then extends the mapping over the pointers
-//! that follow it in the same array while they stay holes or stay
-//! physically contiguous. Every pointer is checked before use: it must lie
-//! inside the filesystem's data area and must not be one of the indirect
-//! blocks on its own path (a loop).
+//! that follow it while they stay holes or stay physically contiguous,
+//! from leaf array to leaf array. Every pointer is checked before use: it
+//! must lie inside the filesystem's data area and must not be one of the
+//! indirect blocks on its own path (a loop).
 //!
 //! Locking: everything here runs under the inode's block-map mutex
 //! ([`InodeInfo::disk`](crate::InodeInfo)), taken by [`get_blocks`] and
@@ -76,12 +76,16 @@ struct Reached {
     /// The indirect block holding the pointer at `depth`, or `None` for
     /// the inode's `i_block`.
     holder: Option<BufferHead>,
+    /// Blocks from the looked-up one to the end of its leaf array: a run
+    /// this long may go on in the next array.
+    leaf_left: u64,
 }
 
 /// Maps logical block `iblock` of `inode` and up to `max - 1` blocks
 /// after it, as far as they share a leaf array and a kind (hole or
-/// contiguous). The caller holds the block-map mutex (`i_block`), which
-/// keeps the returned [`Reached`] current while it holds it.
+/// contiguous), or as far as the hole under a missing indirect block
+/// goes. The caller holds the block-map mutex (`i_block`), which keeps
+/// the returned [`Reached`] current while it holds it.
 fn map_blocks(
     inode: &INode<Ext2Fs>,
     i_block: &[u32],
@@ -94,12 +98,15 @@ fn map_blocks(
     let path = blockmap::block_to_path(sb.block_size(), iblock).map_err(corrupt)?;
     let offsets = path.offsets();
     let (&top, rest) = offsets.split_first().ok_or(EINVAL)?;
-    let max = max.clamp(1, u64::from(path.boundary) + 1);
+    let leaf_left = u64::from(path.boundary) + 1;
+    let want = max.max(1);
+    let max = want.min(leaf_left);
     if rest.is_empty() {
         let run = scan(inode, &Leaf::Direct(i_block), top, iblock, max, &[])?;
         let reached = Reached {
             depth: 0,
             holder: None,
+            leaf_left,
         };
         return Ok((run, reached));
     }
@@ -109,15 +116,17 @@ fn map_blocks(
     let mut ptr = i_block.get(top).copied().ok_or(EINVAL)?;
     for (level, &index) in rest.iter().enumerate() {
         if ptr == 0 {
-            // A missing indirect block: everything below it is a hole; the
-            // rest of the leaf array is at least that.
+            // A missing indirect block: everything below it is a hole.
+            let below = rest.get(level..).ok_or(EINVAL)?;
+            let left = blockmap::left_below(sb.block_size(), below).map_err(corrupt)?;
             let run = Run {
                 phys: None,
-                len: max,
+                len: want.min(left),
             };
             let reached = Reached {
                 depth: level,
                 holder,
+                leaf_left,
             };
             return Ok((run, reached));
         }
@@ -133,6 +142,7 @@ fn map_blocks(
             let reached = Reached {
                 depth: rest.len(),
                 holder: Some(bh),
+                leaf_left,
             };
             return Ok((run, reached));
         }
@@ -196,8 +206,11 @@ pub(crate) struct Mapped {
 }
 
 /// Maps up to `max` blocks from logical block `iblock`; with `create`, a
-/// hole there is filled with newly allocated blocks (as many of the hole's
-/// blocks in one leaf array as one contiguous allocation gives).
+/// hole there is filled with newly allocated blocks. A run goes on across
+/// leaf arrays while it stays a hole or stays contiguous on disk, and an
+/// allocation goes on across them while the file's reservation window
+/// continues it on disk: one mapping then covers a whole write, where at
+/// 1 KiB blocks a leaf maps only 256 KiB.
 pub(crate) fn get_blocks(
     inode: &INode<Ext2Fs>,
     iblock: u64,
@@ -208,15 +221,19 @@ pub(crate) fn get_blocks(
     // Read under the lock truncate bumps it under: a run found now is
     // current as long as the sequence is.
     let seq = inode.data().map_seq.load(Ordering::Acquire);
-    let (run, reached) = map_blocks(inode, &disk.raw.i_block, iblock, max)?;
-    if run.phys.is_some() || !create {
+    let (found, reached) = map_blocks(inode, &disk.raw.i_block, iblock, max)?;
+    if found.phys.is_some() || !create {
+        let run = extend_found(inode, &disk.raw.i_block, iblock, max, found, &reached)?;
         return Ok(Mapped {
             run,
             new: false,
             seq,
         });
     }
-    let run = alloc_branch(inode, &mut disk, iblock, run.len, reached)?;
+    let leaf_left = reached.leaf_left;
+    let mut run =
+        alloc_branch(inode, &mut disk, iblock, found.len, reached, None)?.ok_or(ENOSPC)?;
+    extend_allocated(inode, &mut disk, iblock, max, &mut run, leaf_left)?;
     drop(disk);
     inode.mark_dirty();
     Ok(Mapped {
@@ -224,6 +241,76 @@ pub(crate) fn get_blocks(
         new: true,
         seq,
     })
+}
+
+/// Extends `run`, found from `iblock` by [`map_blocks`], over the leaf
+/// arrays after its own while they go on the same way: a hole, or the
+/// next blocks on disk. Up to `max` blocks in all.
+fn extend_found(
+    inode: &INode<Ext2Fs>,
+    i_block: &[u32],
+    iblock: u64,
+    max: u64,
+    mut run: Run,
+    reached: &Reached,
+) -> Result<Run> {
+    // Only a run that reaches the end of its leaf array (or of the hole
+    // under a missing indirect block) can go on.
+    let mut open = run.len >= reached.leaf_left;
+    while open && run.len < max {
+        let (more, next) = map_blocks(inode, i_block, iblock + run.len, max - run.len)?;
+        let goes_on = match (run.phys, more.phys) {
+            (None, None) => true,
+            (Some(first), Some(phys)) => phys == first + run.len,
+            _ => false,
+        };
+        if !goes_on {
+            break;
+        }
+        run.len += more.len;
+        open = more.len >= next.leaf_left;
+    }
+    Ok(run)
+}
+
+/// Extends `run`, just allocated from `iblock`, over the holes of the
+/// leaf arrays after its own with blocks that continue it on disk, up to
+/// `max` blocks in all. Only the file's reservation window can promise
+/// such blocks: its indirect blocks go to the window's end, and the data
+/// to the goal only if the window holds it and it is free. A leaf's
+/// indirect block allocated without the data stays: the next mapping of
+/// the leaf uses it.
+fn extend_allocated(
+    inode: &INode<Ext2Fs>,
+    disk: &mut DiskInode,
+    iblock: u64,
+    max: u64,
+    run: &mut Run,
+    leaf_left: u64,
+) -> Result {
+    let Some(first) = run.phys else {
+        return Ok(());
+    };
+    if !uses_window(inode) {
+        return Ok(());
+    }
+    // Only a run that fills the rest of its leaf array can go on.
+    let mut open = run.len >= leaf_left;
+    while open && run.len < max {
+        let next = iblock + run.len;
+        let (hole, reached) = map_blocks(inode, &disk.raw.i_block, next, max - run.len)?;
+        if hole.phys.is_some() {
+            break;
+        }
+        let leaf_left = reached.leaf_left;
+        let at = first + run.len;
+        let Some(more) = alloc_branch(inode, disk, next, hole.len, reached, Some(at))? else {
+            break;
+        };
+        run.len += more.len;
+        open = more.len >= leaf_left;
+    }
+    Ok(())
 }
 
 /// The physical block of logical block `iblock`, allocating it with
@@ -326,16 +413,19 @@ fn new_indirect_block(inode: &INode<Ext2Fs>, rsv: &mut Reservation, goal: &mut u
 /// Fills a hole of `len` blocks from logical block `iblock` (all in one
 /// leaf array), where [`map_blocks`] stopped: allocates the missing
 /// indirect blocks on the path, zeroed, then one contiguous run of data
-/// blocks (`ext2_alloc_branch`). Every pointer below `reached` is 0: the
-/// walk found it so under the block-map mutex the caller still holds, or
-/// it lies in a block zeroed here.
+/// blocks (`ext2_alloc_branch`): near the goal, or with `at` from block
+/// `at` exactly, in the file's window. Every pointer below `reached` is 0:
+/// the walk found it so under the block-map mutex the caller still holds,
+/// or it lies in a block zeroed here. `None` if the data cannot start at
+/// `at`.
 fn alloc_branch(
     inode: &INode<Ext2Fs>,
     disk: &mut DiskInode,
     iblock: u64,
     len: u64,
     reached: Reached,
-) -> Result<Run> {
+    at: Option<u64>,
+) -> Result<Option<Run>> {
     let sb = inode.super_block();
     let bs = sb.block_size();
     let path =
@@ -343,7 +433,7 @@ fn alloc_branch(
     let offsets = path.offsets();
     let (&leaf_index, parents) = offsets.split_last().ok_or(EINVAL)?;
     let missing = parents.get(reached.depth..).ok_or(EINVAL)?;
-    let mut goal = find_goal(inode, disk);
+    let mut goal = at.unwrap_or_else(|| find_goal(inode, disk));
     let mut holder = reached.holder;
     for &index in missing {
         let block = new_indirect_block(inode, &mut disk.rsv, &mut goal)?;
@@ -358,7 +448,13 @@ fn alloc_branch(
         holder = Some(child);
     }
     let want = u32::try_from(len.min(u64::from(path.boundary) + 1))?;
-    let (first, got) = new_blocks(inode, &mut disk.rsv, goal, want)?;
+    let (first, got) = match at {
+        None => new_blocks(inode, &mut disk.rsv, goal, want)?,
+        Some(at) => match balloc::new_blocks_in_window_at(sb, &mut disk.rsv, at, want)? {
+            Some(run) => run,
+            None => return Ok(None),
+        },
+    };
     inode.add_bytes(i64::from(got) << sb.block_size_bits());
     let mut slot = match &holder {
         None => Slot::Direct(&mut disk.raw.i_block),
@@ -366,10 +462,10 @@ fn alloc_branch(
     };
     slot.set(leaf_index, u32::try_from(first)?, got)?;
     disk.goal = first + u64::from(got);
-    Ok(Run {
+    Ok(Some(Run {
         phys: Some(first),
         len: u64::from(got),
-    })
+    }))
 }
 
 /// Data blocks being freed, gathered into contiguous runs.

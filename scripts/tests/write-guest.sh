@@ -301,7 +301,9 @@ PY
 # blocks sit at the ends of its windows, not between its leaves (at 1 KiB
 # an 8 MiB file has 32 leaves); mounted -o noreservation, each file must
 # jump at least every other write, which shows that the test sees what it
-# measures. The data must read back, and e2fsck find nothing. The
+# measures. Either way no fiemap extent may go on where the one before
+# it ends: a mapping runs across leaf arrays as far as the data runs on
+# disk. The data must read back, and e2fsck find nothing. The
 # filesystem is made afresh, so that no free-space fragments left by the
 # scenarios before add jumps.
 windows() {
@@ -342,7 +344,13 @@ for i, fd in enumerate(fds):
     steps = [(p1 - p0 - n0) // bs for (l0, p0, n0), (l1, p1, n1) in zip(ext, ext[1:])]
     jumps = sum(1 for s in steps if not 0 <= s <= 3)
     gaps = sum(1 for s in steps if s != 0)
-    print(f"w{i}: {len(ext)} extents, {gaps} gaps, {jumps} jumps, {writes} writes")
+    # Extents that go on where the one before ends, on disk and in the
+    # file: a mapping cut short (at a leaf array) where the data was not.
+    touching = sum(1 for (l0, p0, n0), (l1, p1, n1) in zip(ext, ext[1:])
+                   if l0 + n0 == l1 and p0 + n0 == p1)
+    print(f"w{i}: {len(ext)} extents, {gaps} gaps, {jumps} jumps, {touching} touching, {writes} writes")
+    if touching:
+        bad.append(f"w{i}: {touching} extents go on from the one before")
     if opt == "reservation" and jumps > writes // 8:
         bad.append(f"w{i}: {jumps} jumps with windows, over {writes // 8}")
     if opt == "reservation" and gaps > writes // 8:
