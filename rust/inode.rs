@@ -449,6 +449,15 @@ impl<'a, T: FileSystem> Mapping<'a, T> {
         unsafe { bindings::truncate_setsize(self.inode.as_raw(), size) };
     }
 
+    /// Drops the page cache of bytes `start..=end`, unmapping them from
+    /// every process first, and zeroes the part of a folio that straddles
+    /// either end (`truncate_pagecache_range`). Callers hold `i_rwsem` and
+    /// the `invalidate_lock`.
+    pub fn truncate_pagecache_range(&self, start: i64, end: i64) {
+        // SAFETY: The inode is live; the callers hold the locks it needs.
+        unsafe { bindings::truncate_pagecache_range(self.inode.as_raw(), start, end) };
+    }
+
     /// After `i_size` grew from `from` to `to`: write-protects the folio
     /// straddling `from` so the next store through a mapping faults (and
     /// allocates), and zeroes its dirty part past `from`
