@@ -501,6 +501,44 @@ impl Freer<'_> {
     }
 }
 
+/// Frees the data blocks of logical blocks `first..end`, leaving a hole
+/// there; indirect blocks stay, zeroed where they map nothing more. For
+/// blocks a short write allocated and did not write: the caller has
+/// dropped their page cache under the `invalidate_lock`.
+pub(crate) fn punch_blocks(inode: &INode<Ext2Fs>, first: u64, end: u64) -> Result {
+    let sb = inode.super_block();
+    let mut disk = inode.data().disk.lock();
+    // Before anything is freed: runs writeback mapped earlier are stale.
+    inode.data().map_seq.fetch_add(1, Ordering::AcqRel);
+    let mut freer = Freer {
+        inode,
+        start: 0,
+        len: 0,
+    };
+    let mut iblock = first;
+    while iblock < end {
+        let (run, reached) = map_blocks(inode, &disk.raw.i_block, iblock, end - iblock)?;
+        if let Some(phys) = run.phys {
+            let path = blockmap::block_to_path(sb.block_size(), iblock)
+                .map_err(|e| crate::report(sb, inode.ino(), e))?;
+            let index = path.offsets().last().copied().ok_or(EINVAL)?;
+            let mut slot = match &reached.holder {
+                None => Slot::Direct(&mut disk.raw.i_block),
+                Some(bh) => Slot::Indirect(bh, inode),
+            };
+            slot.set(index, 0, u32::try_from(run.len)?)?;
+            for block in phys..phys + run.len {
+                freer.add(block)?;
+            }
+        }
+        iblock += run.len;
+    }
+    let result = freer.flush();
+    drop(disk);
+    inode.mark_dirty();
+    result
+}
+
 /// Frees every block of the file from logical block `first` on: data
 /// blocks, and indirect blocks left with nothing below them
 /// (`ext2_truncate_blocks`). The caller has set the new size and dropped

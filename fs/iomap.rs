@@ -106,12 +106,53 @@ impl iomap::Operations for Ext2Iomap {
             }
             return Ok(());
         }
-        // A short buffered write leaves blocks allocated past the new EOF
-        // that nothing will write: free them (`ext2_write_failed`); iomap
-        // already dropped their page cache.
-        if written < length && pos + length > size {
+        if written == length {
+            return Ok(());
+        }
+        // A short write (a fault in the user's buffer) into fresh blocks
+        // inside i_size leaves blocks nothing will write, which would read
+        // back as whatever the disk held. A fault's own mapping is not
+        // short: page_mkwrite fails before it allocates.
+        if map.flags() & iomap::IOMAP_F_NEW != 0 && flags & iomap::IOMAP_FAULT == 0 {
+            punch_unwritten(inode, pos, length, written, size)?;
+        }
+        // The blocks allocated past the new EOF go the same way
+        // (`ext2_write_failed`); iomap already dropped their page cache.
+        if pos + length > size {
             blockmap::truncate_blocks(inode, u64::try_from(size)?)?;
         }
         Ok(())
     }
+}
+
+/// Frees the fresh blocks of a short buffered write of `written` of
+/// `length` bytes at `pos` that lie inside `size` and that the write did
+/// not reach: from the block after the last byte written (or from the
+/// first block, if nothing was), up to the block holding EOF; truncation
+/// takes the rest. A page fault that mapped one of them since would have
+/// dirtied a folio over a block about to be freed: the page cache of the
+/// range goes first, under the `invalidate_lock` that faults take.
+fn punch_unwritten(
+    inode: &INode<Ext2Fs>,
+    pos: i64,
+    length: i64,
+    written: i64,
+    size: i64,
+) -> Result {
+    let bits = inode.super_block().block_size_bits();
+    let mask = (1i64 << bits) - 1;
+    let start = if written == 0 {
+        pos & !mask
+    } else {
+        (pos + written + mask) & !mask
+    };
+    let end = ((pos + length).min(size) + mask) & !mask;
+    if start >= end {
+        return Ok(());
+    }
+    let _invalidate = inode.mapping().invalidate_lock();
+    inode.mapping().truncate_pagecache_range(start, end - 1);
+    let first = u64::try_from(start)? >> bits;
+    let last = u64::try_from(end)? >> bits;
+    blockmap::punch_blocks(inode, first, last)
 }

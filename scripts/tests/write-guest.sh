@@ -290,6 +290,87 @@ PY
 	step "$what: e2fsck -fn clean" e2fsck -fn "$dev"
 }
 
+# short_write BS DEV: a buffered write that faults part way through the
+# user's buffer allocates blocks it then does not write. Those inside
+# i_size must not read back as what the disk held before (the filesystem
+# is first filled with 0xab and emptied), and those past the new EOF must
+# not stay allocated: each file must read back as a file given just the
+# bytes the write returned, and count as many blocks, but for indirect
+# blocks over the range the write did not reach (kept, zeroed, for the
+# next write there). Cases: block-aligned inside i_size, unaligned,
+# nothing written (EFAULT), and across EOF.
+short_write() {
+	local bs=$1 dev=$2
+	local what="$fstype-$bs short-write"
+	echo "# === $what"
+	step "$what: mke2fs -b $bs" mke2fs -q -F -t ext2 -b "$bs" -m 0 "$dev" || return
+	step "$what: mount -t $fstype $dev" mount -t "$fstype" "$dev" "$mnt" || return
+	step "$what: faulting writes read back as the bytes written" python3 - "$mnt" <<'PY'
+import ctypes, mmap, os, sys
+m = sys.argv[1]
+MB, PAGE = 1 << 20, mmap.PAGESIZE
+st = os.statvfs(m)
+bs = st.f_bsize
+with open(f"{m}/junk", "wb") as f:
+    f.write(b"\xab" * (st.f_bavail * st.f_frsize // 2))
+    os.fsync(f.fileno())
+os.unlink(f"{m}/junk")
+os.sync()
+libc = ctypes.CDLL(None, use_errno=True)
+# (name, file size, write offset, bytes before the fault, buffer length)
+cases = [("aligned", 8 * MB, 3 * MB, MB, 2 * MB),
+         ("unaligned", 8 * MB, 3 * MB + 1000, 171 * PAGE, 2 * MB),
+         ("nothing", 8 * MB, 5 * MB + 100, 0, MB),
+         ("across-eof", 4 * MB + 500, 3 * MB + MB // 2, 75 * PAGE, 2 * MB)]
+bad = []
+for name, size, off, good, length in cases:
+    buf = mmap.mmap(-1, length)
+    payload = bytes((i * 7 + 3) % 167 + 1 for i in range(good))  # no 0xab
+    buf[:good] = payload
+    view = ctypes.c_char.from_buffer(buf)
+    addr = ctypes.addressof(view)
+    del view  # an exported buffer cannot be closed
+    if libc.mprotect(ctypes.c_void_p(addr + good), ctypes.c_size_t(length - good), 0):
+        sys.exit(f"mprotect: errno {ctypes.get_errno()}")
+    fds = []
+    for f in (f"{m}/{name}", f"{m}/{name}.ref"):
+        fd = os.open(f, os.O_CREAT | os.O_RDWR | os.O_TRUNC)
+        os.ftruncate(fd, size)
+        fds.append(fd)
+    try:
+        n = os.pwrite(fds[0], buf, off)
+    except OSError as e:
+        n = 0 if e.errno == 14 else sys.exit(f"{name}: pwrite: {e}")
+    if n != good:
+        bad.append(f"{name}: the write returned {n}, expected {good}")
+    os.pwrite(fds[1], payload[:n], off)
+    for fd in fds:
+        os.fsync(fd)
+    with open("/proc/sys/vm/drop_caches", "w") as f:
+        f.write("3")
+    got, ref = (os.pread(fd, size + MB, 0) for fd in fds)
+    blocks, ref_blocks = (os.fstat(fd).st_blocks for fd in fds)
+    stale = sum(1 for b in got if b == 0xab)
+    print(f"{name}: wrote {n} of {length}, {stale} stale bytes, "
+          f"{blocks} sectors (reference {ref_blocks})")
+    if got != ref:
+        bad.append(f"{name}: reads back differently from the reference ({stale} stale bytes)")
+    # Indirect blocks allocated for the range not reached may stay
+    # (zeroed): at most one per leaf array it spans, and two more.
+    spare = ((length - n) // (bs * bs // 4) + 2) * bs // 512
+    if not ref_blocks <= blocks <= ref_blocks + spare:
+        bad.append(f"{name}: {blocks} sectors allocated, the reference {ref_blocks} (+{spare})")
+    for fd in fds:
+        os.close(fd)
+    buf.close()
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+PY
+	sed -n 's/^[a-z-]*: wrote /# &/p' "$log"
+	step "$what: umount" umount "$mnt" || return
+	step "$what: e2fsck -fn clean" e2fsck -fn "$dev"
+}
+
 # windows BS DEV: reservation windows keep files written side by side
 # apart. Four files get 8 MiB each in 64 KiB writes taken round robin,
 # so that without windows their blocks interleave at the size of a write.
@@ -386,6 +467,7 @@ for spec in "$@"; do
 	scenario "$bs" "$filldev" fill
 	durable "$bs" "$dev"
 	migrate "$bs" "$dev"
+	short_write "$bs" "$dev"
 	[ "$fstype" = ext2rs ] && windows "$bs" "$dev"
 done
 finish
