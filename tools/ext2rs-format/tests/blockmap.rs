@@ -223,14 +223,24 @@ fn left_below_ends_at_the_subtree() {
         let ptrs = u64::from(bs / 4);
         let starts = [12, 12 + ptrs, 12 + ptrs + ptrs * ptrs];
         for &start in &starts {
-            for b in [start, start + 1, start + ptrs - 1, start + ptrs, start + 3 * ptrs + 7] {
+            for b in [
+                start,
+                start + 1,
+                start + ptrs - 1,
+                start + ptrs,
+                start + 3 * ptrs + 7,
+            ] {
                 let path = block_to_path(bs, b).unwrap();
                 let offsets = path.offsets();
                 for level in 1..=offsets.len() {
                     let left = left_below(bs, &offsets[level..]).unwrap();
                     assert!(left >= 1, "bs {bs} block {b} level {level}");
                     let last = block_to_path(bs, b + left - 1).unwrap();
-                    assert_eq!(last.offsets()[..level], offsets[..level], "bs {bs} block {b}");
+                    assert_eq!(
+                        last.offsets()[..level],
+                        offsets[..level],
+                        "bs {bs} block {b}"
+                    );
                     if let Ok(after) = block_to_path(bs, b + left) {
                         assert_ne!(after.offsets().get(..level), Some(&offsets[..level]));
                     }
