@@ -8,6 +8,9 @@
 #
 # Settings come from the environment, lists space- or comma-separated:
 #   PROF_FS PROF_BS PROF_PHASES PROF_THREADS PROF_SIZE_KB PROF_REC_KB PROF_TOP
+#   PROF_OFFCPU=1 records every context switch (sched:sched_switch, with
+#   call chains) in place of cpu-clock samples: where the writers sleep,
+#   summed by scripts/offcpu-report.py from the .sched text written here.
 #
 # For every block size, filesystem and phase: a fresh mkfs and mount, the
 # phase's setup outside the profile, then `perf record -a -g -e cpu-clock`
@@ -28,6 +31,20 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 res=$1 dev=$2
 list() { tr ',' ' ' <<<"$1"; }
 size_kb=$PROF_SIZE_KB rec_kb=$PROF_REC_KB threads=$PROF_THREADS top=${PROF_TOP:-25}
+offcpu=${PROF_OFFCPU:-0}
+event=(-e cpu-clock -F 1999)
+if [ "$offcpu" = 1 ]; then
+	# Every switch, not a sample of them: the time a task is away is the
+	# gap to its next switch in.
+	event=(-e sched:sched_switch -c 1)
+	[ -d /sys/kernel/tracing/events/sched/sched_switch ] ||
+		mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
+	[ -d /sys/kernel/tracing/events/sched/sched_switch ] || {
+		echo "[profile-guest] FAILED: --offcpu needs a kernel with tracepoints (--kernel default)"
+		echo "no sched_switch tracepoint" >"$res/failures"
+		exit 1
+	}
+fi
 mnt=/tmp/profile-mnt
 # perf cannot write its ring buffers straight into a 9p directory (EFAULT),
 # so the data is recorded in the guest's /tmp and copied out afterwards.
@@ -76,7 +93,7 @@ run() { # FS BS PHASE
 	# The phase times itself inside the profile, so perf's own start and
 	# stop are not counted; the times go to the guest's /tmp, not through
 	# 9p, so the profile shows no round trips to the host of its own.
-	if ! perf record --no-buildid -a -g -e cpu-clock -F 1999 -o "$work/$name.data" -- \
+	if ! perf record --no-buildid -a -g "${event[@]}" -o "$work/$name.data" -- \
 		bash -c "$(declare -f io); mnt=$mnt threads=$threads rec_kb=$rec_kb size_kb=$size_kb
 			date +%s.%N >$work/$name.time; io $op; st=\$?
 			date +%s.%N >>$work/$name.time; exit \$st" \
@@ -94,6 +111,13 @@ run() { # FS BS PHASE
 		'BEGIN { printf "%s: %d MiB in %.2f s, %.1f MiB/s\n", n, m, e - s, m / (e - s) }' |
 		tee -a "$res/summary"
 	cp "$work/$name.data" "$out.data"
+	if [ "$offcpu" = 1 ]; then
+		# The switches as text, symbols resolved here where the kernel's
+		# are; the host sums them (scripts/offcpu-report.py).
+		perf script -i "$work/$name.data" --kallsyms /proc/kallsyms -F tid,time,trace,ip,sym \
+			2>/dev/null >"$out.sched" || fail "$name: perf script failed"
+		return
+	fi
 	# Flat by task, module and symbol; idle (swapper) is left in so the
 	# percentages stay those of all samples. Samples taken with interrupts
 	# off land on the unlock that enables them (_raw_spin_unlock_irqrestore),
