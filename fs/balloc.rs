@@ -21,17 +21,63 @@ use crate::vfs::sb::SuperBlock;
 use core::sync::atomic::Ordering;
 use kernel::prelude::*;
 
-/// Writes group `group`'s descriptor into its descriptor block.
-pub(crate) fn write_group_desc(sb: &SuperBlock<Ext2Fs>, group: u32, desc: &GroupDesc) -> Result {
-    let (block, offset) = sb.data().sb.descriptor_block(group).map_err(|_| EINVAL)?;
-    let bh = sb.bread(block)?;
+/// Records that group `group`'s descriptor changed. Called under the
+/// group's lock, after the change.
+///
+/// The descriptor reaches its block at the next [`write_group_descs`]
+/// (sync_fs, freeze, remount and unmount), as the superblock's counters do
+/// in ext2. Writing it through on every allocation would lock the
+/// descriptor block, which one block shares with 31 to 127 other groups,
+/// and wait out its writeback with a group lock held. The counters on disk
+/// are behind only while the filesystem is mounted, and then marked not
+/// clean: after a crash, e2fsck counts them again.
+pub(crate) fn mark_group_dirty(sbi: &SbInfo, group: u32) {
+    if let Some(flag) = usize::try_from(group)
+        .ok()
+        .and_then(|g| sbi.desc_dirty.get(g))
     {
-        let mut locked = bh.lock();
-        let bytes = locked.data_mut().get_mut(offset..).ok_or(EINVAL)?;
-        desc.write(bytes).map_err(|_| EINVAL)?;
+        flag.store(true, Ordering::Release);
     }
-    bh.mark_dirty();
+}
+
+/// Writes the group descriptors changed since the last call into their
+/// blocks and marks those dirty; with `sync`, writes them and waits.
+pub(crate) fn write_group_descs(sb: &SuperBlock<Ext2Fs>, sync: bool) -> Result {
+    let sbi = sb.data();
+    let per_block = sbi.sb.desc_per_block();
+    for (nr, flags) in (0u32..).zip(sbi.desc_dirty.chunks(usize::try_from(per_block)?)) {
+        if !flags.iter().any(|f| f.load(Ordering::Acquire)) {
+            continue;
+        }
+        let bh = sb.bread(sbi.sb.descriptor_loc(nr))?;
+        for (index, flag) in (0u32..).zip(flags.iter()) {
+            // Cleared before the copy: a change after the copy sets it again.
+            if !flag.swap(false, Ordering::AcqRel) {
+                continue;
+            }
+            let group = nr * per_block + index;
+            // A copy, so that the group lock is not held with the buffer's.
+            let desc = *sbi.lock_group(group)?;
+            if let Err(e) = write_desc(&bh, sbi, group, &desc) {
+                flag.store(true, Ordering::Release);
+                return Err(e);
+            }
+        }
+        bh.mark_dirty();
+        if sync {
+            bh.sync()?;
+        }
+    }
     Ok(())
+}
+
+/// Writes `desc`, group `group`'s descriptor, into its place in the
+/// descriptor block `bh`.
+fn write_desc(bh: &BufferHead, sbi: &SbInfo, group: u32, desc: &GroupDesc) -> Result {
+    let (_, offset) = sbi.sb.descriptor_block(group).map_err(|_| EINVAL)?;
+    let mut locked = bh.lock();
+    let bytes = locked.data_mut().get_mut(offset..).ok_or(EINVAL)?;
+    desc.write(bytes).map_err(|_| EINVAL)
 }
 
 /// Whether `count` blocks from `block` (in group `group`) overlap the
@@ -298,7 +344,7 @@ fn claim(
                 format_args!("free block count of group {group} below its free bits"),
             )
         })?;
-    write_group_desc(sb, group, desc)?;
+    mark_group_dirty(sbi, group);
     sbi.free_blocks.fetch_sub(u64::from(len), Ordering::Relaxed);
     Ok((first, len))
 }
@@ -346,7 +392,7 @@ fn free_in_group(sb: &SuperBlock<Ext2Fs>, group: u32, bit: u32, count: u64) -> R
     desc.bg_free_blocks_count = desc
         .bg_free_blocks_count
         .saturating_add(u16::try_from(freed).unwrap_or(u16::MAX));
-    write_group_desc(sb, group, &desc)?;
+    mark_group_dirty(sbi, group);
     sbi.free_blocks
         .fetch_add(u64::from(freed), Ordering::Relaxed);
     if already != 0 {

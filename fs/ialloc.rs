@@ -6,7 +6,7 @@
 //! Locking: as for blocks (see `balloc`), a group's descriptor mutex is
 //! held while its inode bitmap and counters change.
 
-use crate::balloc::write_group_desc;
+use crate::balloc::mark_group_dirty;
 use crate::format::bitmap;
 use crate::format::inode::EXT2_ROOT_INO;
 use crate::sb::Ext2Fs;
@@ -140,7 +140,7 @@ fn alloc_in_group(sb: &SuperBlock<Ext2Fs>, group: u32, is_dir: bool) -> Result<O
     if is_dir {
         desc.bg_used_dirs_count = desc.bg_used_dirs_count.saturating_add(1);
     }
-    write_group_desc(sb, group, &desc)?;
+    mark_group_dirty(sbi, group);
     Ok(Some(ino))
 }
 
@@ -173,5 +173,6 @@ pub(crate) fn free_inode(sb: &SuperBlock<Ext2Fs>, ino: u32, is_dir: bool) -> Res
     if is_dir {
         desc.bg_used_dirs_count = desc.bg_used_dirs_count.saturating_sub(1);
     }
-    write_group_desc(sb, group, &desc)
+    mark_group_dirty(sbi, group);
+    Ok(())
 }

@@ -23,6 +23,7 @@ use crate::vfs::param;
 use crate::vfs::sb;
 use crate::vfs::sb::SuperBlock;
 use crate::InodeInfo;
+use core::sync::atomic::AtomicBool;
 use core::sync::atomic::AtomicU64;
 use kernel::new_mutex;
 use kernel::prelude::*;
@@ -84,6 +85,9 @@ pub(crate) struct SbInfo {
     pub(crate) sb: Superblock,
     /// All group descriptors, checked at mount time.
     pub(crate) groups: KVec<Pin<KBox<Mutex<GroupDesc>>>>,
+    /// Per group, whether its descriptor changed since it was last written
+    /// into its block ([`crate::balloc::mark_group_dirty`]).
+    pub(crate) desc_dirty: KVec<AtomicBool>,
     /// What directory blocks are checked against.
     pub(crate) dir_format: DirFormat,
     /// What to do about corruption.
@@ -182,14 +186,20 @@ impl sb::Operations for SuperOps {
     }
 
     fn put_super(sb: &SuperBlock<Ext2Fs>) {
-        if !sb.rdonly() {
-            if let Err(e) = commit_super(sb, MountState::Clean, true) {
-                pr_err!(
-                    "ext2rs ({}): writing the superblock at unmount failed: error {}\n",
-                    sb.id(),
-                    e.to_errno()
-                );
-            }
+        let written = if sb.rdonly() {
+            // Read-only by now, perhaps forced by an error: the descriptors
+            // changed before still go out, as ext2's dirty buffers do. A
+            // read-only mount has none.
+            crate::balloc::write_group_descs(sb, true)
+        } else {
+            commit_super(sb, MountState::Clean, true)
+        };
+        if let Err(e) = written {
+            pr_err!(
+                "ext2rs ({}): writing the superblock at unmount failed: error {}\n",
+                sb.id(),
+                e.to_errno()
+            );
         }
     }
 }
@@ -245,8 +255,11 @@ impl FileSystem for Ext2Fs {
             i64::from(i32::MAX),
         );
         let mut free_blocks = 0u64;
+        let mut desc_dirty = KVec::with_capacity(groups.len(), GFP_KERNEL)?;
         for g in groups.iter() {
-            free_blocks += u64::from(g.lock().bg_free_blocks_count);
+            let desc = g.lock();
+            free_blocks += u64::from(desc.bg_free_blocks_count);
+            desc_dirty.push(AtomicBool::new(false), GFP_KERNEL)?;
         }
         Ok(SbInfo {
             dir_format: DirFormat::new(&raw),
@@ -260,6 +273,7 @@ impl FileSystem for Ext2Fs {
             windows: KBox::pin_init(new_mutex!(Windows::new()), GFP_KERNEL)?,
             sb: raw,
             groups,
+            desc_dirty,
         })
     }
 
@@ -345,11 +359,13 @@ pub(crate) fn now_u32() -> u32 {
     crate::vfs::time::real_seconds() as u32
 }
 
-/// Writes the superblock fields that change while mounted: free counts
-/// summed from the groups, write time, mount state and features
-/// (`ext2_sync_super`); with `sync`, waits for the write.
+/// Writes the group descriptors that changed, then the superblock fields
+/// that change while mounted: free counts summed from the groups, write
+/// time, mount state and features (`ext2_sync_super`); with `sync`, waits
+/// for the writes.
 pub(crate) fn commit_super(sb: &SuperBlock<Ext2Fs>, mount: MountState, sync: bool) -> Result {
     let sbi = sb.data();
+    crate::balloc::write_group_descs(sb, sync)?;
     let (mut free_blocks, mut free_inodes) = (0u32, 0u32);
     for g in sbi.groups.iter() {
         let desc = g.lock();

@@ -10,7 +10,8 @@
 # uses all of it). Each scenario of target/release/wtest (see
 # tools/wtest) runs on its own mount:
 #
-#   mount -t FSTYPE DEV; wtest SCENARIO run; umount; e2fsck -fn (clean);
+#   mount -t FSTYPE DEV; wtest SCENARIO run; sync; e2fsck -fn (clean, while
+#   mounted); umount; e2fsck -fn (clean);
 #   mount -t FSTYPE -o ro; wtest SCENARIO verify; umount   (not for ext2)
 #   mount -t ext2 -o ro;   wtest SCENARIO verify; umount   (the reference)
 #
@@ -93,6 +94,11 @@ wtest_cases() {
 	fi
 }
 
+# sync_fsck DEV: sync(2), then e2fsck -fn of DEV, which is mounted (e2fsck
+# warns and checks).
+# shellcheck disable=SC2317 # called through step
+sync_fsck() { sync && e2fsck -fn "$1"; }
+
 # scenario BS DEV NAME [WTEST-ARGS...]: the whole cycle of one scenario.
 scenario() {
 	local bs=$1 dev=$2 name=$3 t0=$SECONDS
@@ -102,6 +108,9 @@ scenario() {
 	step "$what: mount -t $fstype $dev" mount -t "$fstype" "$dev" "$mnt" || return
 	# From / so that nothing of ours keeps the mount busy.
 	wtest_cases "$what" bash -c 'cd / && exec "$@"' wtest "$wtest" "$name" run "$mnt" --seed "$seed" "$@"
+	# What sync(2) leaves on the disk, checked while still mounted: every
+	# bitmap, group descriptor and counter written, not only at umount.
+	step "$what: sync, then e2fsck -fn of the mounted device clean" sync_fsck "$dev"
 	step "$what: umount" umount "$mnt" || return
 	step "$what: e2fsck -fn clean" e2fsck -fn "$dev"
 	local ref refs=("$fstype")
