@@ -7,9 +7,10 @@
 //! while its bitmap and counters change; it is the innermost ext2rs lock
 //! (after `i_rwsem`, `invalidate_lock`, the folio lock and the inode's
 //! block-map mutex), with only the reservation-window list
-//! ([`crate::rsv`]) and the bitmap's buffer lock inside it. Blocks are
-//! allocated when a write or a page fault needs them (iomap_begin with
-//! IOMAP_WRITE), never at writeback.
+//! ([`crate::rsv`]) and the bitmap's buffer lock inside it. The bitmap is
+//! read before the lock is taken, since a read may wait for the disk.
+//! Blocks are allocated when a write or a page fault needs them
+//! (iomap_begin with IOMAP_WRITE), never at writeback.
 
 use crate::format::bitmap;
 use crate::format::group::GroupDesc;
@@ -169,11 +170,17 @@ fn alloc_picked(
     pick: impl FnOnce(&[u8], u32, u64) -> Result<Option<(u32, u32)>>,
 ) -> Result<Option<(u64, u32)>> {
     let sbi = sb.data();
+    if sbi.lock_group(group)?.bg_free_blocks_count == 0 {
+        return Ok(None);
+    }
+    // Read before the group is locked: the first read of a group's bitmap
+    // waits for the disk, and every writer allocating in the group would
+    // wait on the lock meanwhile.
+    let bh = sb.bread(sbi.block_bitmap(group)?)?;
     let mut desc = sbi.lock_group(group)?;
     if desc.bg_free_blocks_count == 0 {
         return Ok(None);
     }
-    let bh = sb.bread(u64::from(desc.bg_block_bitmap))?;
     let size = u32::try_from(sbi.sb.blocks_in_group(group))?;
     let first = sbi.sb.group_first_block(group);
     let Some(run) = pick(bh.data(), size, first)? else {
@@ -281,6 +288,7 @@ fn alloc_in_window(
     count: u32,
 ) -> Result<Option<(u64, u32)>> {
     let windows = &sb.data().windows;
+    let mut renewed = false;
     let got = alloc_picked(sb, group, |bitmap, size, first| {
         // The first free run from bit `from` on, cut at bit `end`.
         let in_window = |from: u32, end: u32| {
@@ -298,13 +306,28 @@ fn alloc_in_window(
         let Some((start, end)) = rsv.renew(windows, bitmap, (first, size), goal, count) else {
             return Ok(None);
         };
+        renewed = true;
         // A new window starts at a free bit, under this group's lock.
         in_window(start, end).map(Some).ok_or(EINVAL)
     })?;
     if let Some((_, n)) = got {
         rsv.hit(n);
     }
+    if renewed {
+        read_next_bitmap_ahead(sb, group);
+    }
     Ok(got)
+}
+
+/// Starts reading the block bitmap of the group after `group`, where a
+/// file that has just taken a new window in `group` goes on when `group`
+/// is full: its writer then finds the bitmap read, not waits for it.
+fn read_next_bitmap_ahead(sb: &SuperBlock<Ext2Fs>, group: u32) {
+    let sbi = sb.data();
+    let next = (group + 1).checked_rem(sbi.sb.groups_count()).unwrap_or(0);
+    if let Ok(block) = sbi.block_bitmap(next) {
+        sb.breadahead(block);
+    }
 }
 
 /// Marks the `(start, len)` bits of `group`'s bitmap `bh`, found free
@@ -376,6 +399,8 @@ pub(crate) fn free_blocks(sb: &SuperBlock<Ext2Fs>, block: u64, count: u64) -> Re
 fn free_in_group(sb: &SuperBlock<Ext2Fs>, group: u32, bit: u32, count: u64) -> Result {
     let sbi = sb.data();
     let first = sbi.sb.group_first_block(group) + u64::from(bit);
+    // Read before the group is locked, as in `alloc_picked`.
+    let bh = sb.bread(sbi.block_bitmap(group)?)?;
     let mut desc = sbi.lock_group(group)?;
     if in_system_zone(sbi, &desc, first, count) {
         return Err(crate::report(
@@ -385,7 +410,6 @@ fn free_in_group(sb: &SuperBlock<Ext2Fs>, group: u32, bit: u32, count: u64) -> R
         ));
     }
     let count32 = u32::try_from(count)?;
-    let bh = sb.bread(u64::from(desc.bg_block_bitmap))?;
     let already = bitmap::clear_bits(bh.lock().data_mut(), bit, count32).map_err(|_| EINVAL)?;
     bh.mark_dirty();
     let freed = count32 - already;

@@ -108,11 +108,16 @@ pub(crate) fn new_inode(sb: &SuperBlock<Ext2Fs>, dir_ino: u64, is_dir: bool) -> 
 fn alloc_in_group(sb: &SuperBlock<Ext2Fs>, group: u32, is_dir: bool) -> Result<Option<u32>> {
     let sbi = sb.data();
     let ipg = sbi.sb.s_inodes_per_group;
+    if sbi.lock_group(group)?.bg_free_inodes_count == 0 {
+        return Ok(None);
+    }
+    // Read before the group is locked: a first read waits for the disk,
+    // and the group's allocators would wait on the lock meanwhile.
+    let bh = sb.bread(sbi.inode_bitmap(group)?)?;
     let mut desc = sbi.lock_group(group)?;
     if desc.bg_free_inodes_count == 0 {
         return Ok(None);
     }
-    let bh = sb.bread(u64::from(desc.bg_inode_bitmap))?;
     // Inodes below s_first_ino are reserved; they live in group 0.
     let first = if group == 0 {
         sbi.sb.first_ino().saturating_sub(1)
@@ -158,8 +163,9 @@ pub(crate) fn free_inode(sb: &SuperBlock<Ext2Fs>, ino: u32, is_dir: bool) -> Res
     let (Some(group), Some(bit)) = ((ino - 1).checked_div(ipg), (ino - 1).checked_rem(ipg)) else {
         return Err(EINVAL);
     };
+    // Read before the group is locked, as in `alloc_in_group`.
+    let bh = sb.bread(sbi.inode_bitmap(group)?)?;
     let mut desc = sbi.lock_group(group)?;
-    let bh = sb.bread(u64::from(desc.bg_inode_bitmap))?;
     let was_set = bitmap::clear_bit(bh.lock().data_mut(), bit).map_err(|_| EINVAL)?;
     bh.mark_dirty();
     if !was_set {

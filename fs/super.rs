@@ -88,6 +88,10 @@ pub(crate) struct SbInfo {
     /// Per group, whether its descriptor changed since it was last written
     /// into its block ([`crate::balloc::mark_group_dirty`]).
     pub(crate) desc_dirty: KVec<AtomicBool>,
+    /// Per group, the blocks of its block and inode bitmaps: fixed while
+    /// mounted (ext2rs does not resize), so they are read without the
+    /// group's lock.
+    bitmaps: KVec<(u32, u32)>,
     /// What directory blocks are checked against.
     pub(crate) dir_format: DirFormat,
     /// What to do about corruption.
@@ -112,6 +116,22 @@ impl SbInfo {
     pub(crate) fn lock_group(&self, group: u32) -> Result<Guard<'_, GroupDesc, MutexBackend>> {
         let g = self.groups.get(usize::try_from(group)?).ok_or(EINVAL)?;
         Ok(g.lock())
+    }
+
+    /// The block of group `group`'s block bitmap.
+    pub(crate) fn block_bitmap(&self, group: u32) -> Result<u64> {
+        Ok(u64::from(self.bitmaps_of(group)?.0))
+    }
+
+    /// The block of group `group`'s inode bitmap.
+    pub(crate) fn inode_bitmap(&self, group: u32) -> Result<u64> {
+        Ok(u64::from(self.bitmaps_of(group)?.1))
+    }
+
+    /// Group `group`'s bitmap blocks: (block bitmap, inode bitmap).
+    fn bitmaps_of(&self, group: u32) -> Result<(u32, u32)> {
+        let g = self.bitmaps.get(usize::try_from(group)?).ok_or(EINVAL)?;
+        Ok(*g)
     }
 }
 
@@ -256,10 +276,12 @@ impl FileSystem for Ext2Fs {
         );
         let mut free_blocks = 0u64;
         let mut desc_dirty = KVec::with_capacity(groups.len(), GFP_KERNEL)?;
+        let mut bitmaps = KVec::with_capacity(groups.len(), GFP_KERNEL)?;
         for g in groups.iter() {
             let desc = g.lock();
             free_blocks += u64::from(desc.bg_free_blocks_count);
             desc_dirty.push(AtomicBool::new(false), GFP_KERNEL)?;
+            bitmaps.push((desc.bg_block_bitmap, desc.bg_inode_bitmap), GFP_KERNEL)?;
         }
         Ok(SbInfo {
             dir_format: DirFormat::new(&raw),
@@ -274,6 +296,7 @@ impl FileSystem for Ext2Fs {
             sb: raw,
             groups,
             desc_dirty,
+            bitmaps,
         })
     }
 

@@ -161,6 +161,21 @@ impl<T: FileSystem, S: State> SuperBlock<T, S> {
         Ok(unsafe { BufferHead::from_raw(bh) })
     }
 
+    /// Starts reading block `block` into the buffer cache, if it is not
+    /// there yet, without waiting (`sb_breadahead`): for a block needed
+    /// soon, whose read should not be waited out then.
+    pub fn breadahead(&self, block: u64) {
+        // SAFETY: The superblock is live and has a block device; `__breadahead` takes and
+        // drops its own buffer reference and reports nothing.
+        unsafe {
+            bindings::__breadahead(
+                bindings::ext2rs_sb_bdev(self.as_raw()),
+                block,
+                self.block_size(),
+            )
+        };
+    }
+
     /// Drops stale buffer-cache copies of `count` blocks from `block` on
     /// (`clean_bdev_aliases`): the blocks were freed metadata and now hold
     /// file data written around the buffer cache.
