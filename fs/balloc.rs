@@ -21,6 +21,8 @@ use crate::vfs::buffer::BufferHead;
 use crate::vfs::sb::SuperBlock;
 use core::sync::atomic::Ordering;
 use kernel::prelude::*;
+use kernel::sync::lock::mutex::MutexBackend;
+use kernel::sync::lock::Guard;
 
 /// Records that group `group`'s descriptor changed. Called under the
 /// group's lock, after the change.
@@ -161,6 +163,28 @@ fn alloc_in_group(
     })
 }
 
+/// Reads `group`'s bitmap in block `bitmap`, then locks the group, for an
+/// allocation: `None` if `has_room(descriptor)` says the group has nothing
+/// to give, checked before the read and again under the lock.
+///
+/// The read comes first because a first read of a bitmap waits for the
+/// disk, and every allocator of the group would wait on the lock
+/// meanwhile; the check before it leaves a full group's bitmap unread.
+pub(crate) fn lock_group_with_bitmap<'a>(
+    sb: &'a SuperBlock<Ext2Fs>,
+    group: u32,
+    bitmap: u64,
+    has_room: impl Fn(&GroupDesc) -> bool,
+) -> Result<Option<(Guard<'a, GroupDesc, MutexBackend>, BufferHead)>> {
+    let sbi = sb.data();
+    if !has_room(&*sbi.lock_group(group)?) {
+        return Ok(None);
+    }
+    let bh = sb.bread(bitmap)?;
+    let desc = sbi.lock_group(group)?;
+    Ok(has_room(&desc).then_some((desc, bh)))
+}
+
 /// Locks `group` and, if it has free blocks, allocates the run of free
 /// bits that `pick(bitmap, size, first)` chooses in its block bitmap
 /// (`size` bits, the first for block `first`), if it chooses one.
@@ -170,17 +194,12 @@ fn alloc_picked(
     pick: impl FnOnce(&[u8], u32, u64) -> Result<Option<(u32, u32)>>,
 ) -> Result<Option<(u64, u32)>> {
     let sbi = sb.data();
-    if sbi.lock_group(group)?.bg_free_blocks_count == 0 {
+    let bitmap = sbi.block_bitmap(group)?;
+    let Some((mut desc, bh)) =
+        lock_group_with_bitmap(sb, group, bitmap, |d| d.bg_free_blocks_count != 0)?
+    else {
         return Ok(None);
-    }
-    // Read before the group is locked: the first read of a group's bitmap
-    // waits for the disk, and every writer allocating in the group would
-    // wait on the lock meanwhile.
-    let bh = sb.bread(sbi.block_bitmap(group)?)?;
-    let mut desc = sbi.lock_group(group)?;
-    if desc.bg_free_blocks_count == 0 {
-        return Ok(None);
-    }
+    };
     let size = u32::try_from(sbi.sb.blocks_in_group(group))?;
     let first = sbi.sb.group_first_block(group);
     let Some(run) = pick(bh.data(), size, first)? else {
@@ -399,7 +418,7 @@ pub(crate) fn free_blocks(sb: &SuperBlock<Ext2Fs>, block: u64, count: u64) -> Re
 fn free_in_group(sb: &SuperBlock<Ext2Fs>, group: u32, bit: u32, count: u64) -> Result {
     let sbi = sb.data();
     let first = sbi.sb.group_first_block(group) + u64::from(bit);
-    // Read before the group is locked, as in `alloc_picked`.
+    // Read before the group is locked, as in `lock_group_with_bitmap`.
     let bh = sb.bread(sbi.block_bitmap(group)?)?;
     let mut desc = sbi.lock_group(group)?;
     if in_system_zone(sbi, &desc, first, count) {

@@ -6,6 +6,7 @@
 //! Locking: as for blocks (see `balloc`), a group's descriptor mutex is
 //! held while its inode bitmap and counters change.
 
+use crate::balloc::lock_group_with_bitmap;
 use crate::balloc::mark_group_dirty;
 use crate::format::bitmap;
 use crate::format::inode::EXT2_ROOT_INO;
@@ -108,16 +109,12 @@ pub(crate) fn new_inode(sb: &SuperBlock<Ext2Fs>, dir_ino: u64, is_dir: bool) -> 
 fn alloc_in_group(sb: &SuperBlock<Ext2Fs>, group: u32, is_dir: bool) -> Result<Option<u32>> {
     let sbi = sb.data();
     let ipg = sbi.sb.s_inodes_per_group;
-    if sbi.lock_group(group)?.bg_free_inodes_count == 0 {
+    let bitmap = sbi.inode_bitmap(group)?;
+    let Some((mut desc, bh)) =
+        lock_group_with_bitmap(sb, group, bitmap, |d| d.bg_free_inodes_count != 0)?
+    else {
         return Ok(None);
-    }
-    // Read before the group is locked: a first read waits for the disk,
-    // and the group's allocators would wait on the lock meanwhile.
-    let bh = sb.bread(sbi.inode_bitmap(group)?)?;
-    let mut desc = sbi.lock_group(group)?;
-    if desc.bg_free_inodes_count == 0 {
-        return Ok(None);
-    }
+    };
     // Inodes below s_first_ino are reserved; they live in group 0.
     let first = if group == 0 {
         sbi.sb.first_ino().saturating_sub(1)
@@ -163,7 +160,7 @@ pub(crate) fn free_inode(sb: &SuperBlock<Ext2Fs>, ino: u32, is_dir: bool) -> Res
     let (Some(group), Some(bit)) = ((ino - 1).checked_div(ipg), (ino - 1).checked_rem(ipg)) else {
         return Err(EINVAL);
     };
-    // Read before the group is locked, as in `alloc_in_group`.
+    // Read before the group is locked, as in `lock_group_with_bitmap`.
     let bh = sb.bread(sbi.inode_bitmap(group)?)?;
     let mut desc = sbi.lock_group(group)?;
     let was_set = bitmap::clear_bit(bh.lock().data_mut(), bit).map_err(|_| EINVAL)?;
