@@ -370,7 +370,7 @@ fn claim(
             format_args!("block bitmap of group {group} marks metadata blocks from {first} free"),
         ));
     }
-    let already = bitmap::set_bits(bh.lock().data_mut(), start, len).map_err(|_| EINVAL)?;
+    let already = bitmap::set_bits(bh.data_atomic(), start, len).map_err(|_| EINVAL)?;
     if already != 0 {
         return Err(EINVAL);
     }
@@ -429,7 +429,7 @@ fn free_in_group(sb: &SuperBlock<Ext2Fs>, group: u32, bit: u32, count: u64) -> R
         ));
     }
     let count32 = u32::try_from(count)?;
-    let already = bitmap::clear_bits(bh.lock().data_mut(), bit, count32).map_err(|_| EINVAL)?;
+    let already = bitmap::clear_bits(bh.data_atomic(), bit, count32).map_err(|_| EINVAL)?;
     bh.mark_dirty();
     let freed = count32 - already;
     desc.bg_free_blocks_count = desc

@@ -339,15 +339,17 @@ impl Slot<'_> {
                 }
             }
             Slot::Indirect(bh, inode) => {
-                let mut locked = bh.lock();
-                let data = locked.data_mut();
+                // Without the buffer lock, which would wait for writeback
+                // of the block: readers of the pointers hold the block-map
+                // lock, as this writer does.
+                let data = bh.data_atomic();
                 for n in 0..count {
                     let at = (i + usize::try_from(n)?) * 4;
-                    data.get_mut(at..at + 4)
-                        .ok_or(EINVAL)?
-                        .copy_from_slice(&value(n).to_le_bytes());
+                    let slot = data.get(at..at + 4).ok_or(EINVAL)?;
+                    for (byte, v) in slot.iter().zip(value(n).to_le_bytes()) {
+                        byte.store(v, Ordering::Relaxed);
+                    }
                 }
-                drop(locked);
                 bh.mark_dirty_inode(inode);
             }
         }

@@ -136,7 +136,7 @@ fn alloc_in_group(sb: &SuperBlock<Ext2Fs>, group: u32, is_dir: bool) -> Result<O
             format_args!("inode bitmap of group {group} marks reserved inode {ino} free"),
         ));
     }
-    bitmap::set_bit(bh.lock().data_mut(), bit).map_err(|_| EINVAL)?;
+    bitmap::set_bits(bh.data_atomic(), bit, 1).map_err(|_| EINVAL)?;
     bh.mark_dirty();
     desc.bg_free_inodes_count -= 1;
     if is_dir {
@@ -163,7 +163,7 @@ pub(crate) fn free_inode(sb: &SuperBlock<Ext2Fs>, ino: u32, is_dir: bool) -> Res
     // Read before the group is locked, as in `lock_group_with_bitmap`.
     let bh = sb.bread(sbi.inode_bitmap(group)?)?;
     let mut desc = sbi.lock_group(group)?;
-    let was_set = bitmap::clear_bit(bh.lock().data_mut(), bit).map_err(|_| EINVAL)?;
+    let was_set = bitmap::clear_bits(bh.data_atomic(), bit, 1).map_err(|_| EINVAL)? == 0;
     bh.mark_dirty();
     if !was_set {
         return Err(crate::report(

@@ -10,7 +10,7 @@
 //! `folio->private` belongs to iomap.
 
 use crate::vfs::{bindings, fs::FileSystem, inode::INode};
-use core::ptr::NonNull;
+use core::{ptr::NonNull, sync::atomic::AtomicU8};
 use kernel::prelude::*;
 
 /// An owned reference to an up-to-date buffer head; released on drop.
@@ -52,6 +52,29 @@ impl BufferHead {
         unsafe {
             let bh = self.bh.as_ptr();
             core::slice::from_raw_parts((*bh).b_data.cast::<u8>(), (*bh).b_size)
+        }
+    }
+
+    /// The block's contents as atomic bytes, to change without the buffer
+    /// lock, as ext2 changes bitmaps (`ext2_set_bit_atomic`) and block
+    /// pointers (`ext2_splice_branch`).
+    ///
+    /// [`BufferHead::lock`] waits for a write of the block in flight to
+    /// complete, which under writeback is the whole disk write. A change
+    /// made while the block is being written may reach the disk partly or
+    /// not at all; the caller marks the buffer dirty after the change, so
+    /// the next writeback sends all of it, and readers of the block on
+    /// disk (e2fsck) see it only after `sync`, which waits for that write.
+    /// Callers serialise the writers and readers of one block's bytes with
+    /// their own lock, as for [`BufferHead::data`].
+    pub fn data_atomic(&self) -> &[AtomicU8] {
+        // SAFETY: By the type invariant the buffer is referenced and its `b_data` holds
+        // `b_size` initialised bytes that live as long as the reference. `AtomicU8` has
+        // the size and alignment of `u8`, and every change made through the slice is
+        // atomic, so it does not race with writeback reading the block.
+        unsafe {
+            let bh = self.bh.as_ptr();
+            core::slice::from_raw_parts((*bh).b_data.cast::<AtomicU8>(), (*bh).b_size)
         }
     }
 

@@ -7,10 +7,16 @@
 //! size taken from disk can never index past the block.
 
 use super::error::{FormatError, Result};
+use core::sync::atomic::{AtomicU8, Ordering};
 
 /// Bits in `buf`, saturated to `u32::MAX`.
 fn buf_bits(buf: &[u8]) -> u32 {
-    u32::try_from(buf.len()).map_or(u32::MAX, |n| n.saturating_mul(8))
+    bits_in(buf.len())
+}
+
+/// Bits in `len` bytes, saturated to `u32::MAX`.
+fn bits_in(len: usize) -> u32 {
+    u32::try_from(len).map_or(u32::MAX, |n| n.saturating_mul(8))
 }
 
 /// `size` limited to the bits `buf` holds.
@@ -58,33 +64,56 @@ pub fn clear_bit(buf: &mut [u8], nr: u32) -> Result<bool> {
 
 /// Sets `count` bits from `start`; returns how many were already set (0
 /// when the range was free). Nothing changes if the range is out of bounds.
-pub fn set_bits(buf: &mut [u8], start: u32, count: u32) -> Result<u32> {
-    check_range(buf, start, count)?;
-    let mut already = 0;
-    for nr in start..start + count {
-        already += u32::from(set_bit(buf, nr)?);
-    }
-    Ok(already)
+///
+/// The bitmap is atomic bytes because ext2rs changes bitmap blocks without
+/// the buffer lock, as ext2 does with `ext2_set_bit_atomic`: writeback may
+/// be sending the block meanwhile. Callers still serialise changes of one
+/// bitmap with their own lock, which orders them; the atomics only keep a
+/// change from racing with a change to another bit of the same byte.
+pub fn set_bits(buf: &[AtomicU8], start: u32, count: u32) -> Result<u32> {
+    update_bits(buf, start, count, |byte, mask| {
+        (byte.fetch_or(mask, Ordering::Relaxed) & mask).count_ones()
+    })
 }
 
 /// Clears `count` bits from `start`; returns how many were already clear
 /// (each one is a "bit already cleared" corruption for the caller to
-/// report, as ext2_free_blocks does).
-pub fn clear_bits(buf: &mut [u8], start: u32, count: u32) -> Result<u32> {
-    check_range(buf, start, count)?;
-    let mut already = 0;
-    for nr in start..start + count {
-        already += u32::from(!clear_bit(buf, nr)?);
-    }
-    Ok(already)
+/// report, as ext2_free_blocks does). Atomic as [`set_bits`] is.
+pub fn clear_bits(buf: &[AtomicU8], start: u32, count: u32) -> Result<u32> {
+    update_bits(buf, start, count, |byte, mask| {
+        (!byte.fetch_and(!mask, Ordering::Relaxed) & mask).count_ones()
+    })
 }
 
-fn check_range(buf: &[u8], start: u32, count: u32) -> Result<()> {
-    let size = buf_bits(buf);
-    match start.checked_add(count) {
-        Some(end) if end <= size => Ok(()),
-        _ => Err(FormatError::BitOutOfRange { bit: start, size }),
+/// Applies `op` to each byte of the range `start..start + count` with the
+/// mask of the range's bits in it, and sums what `op` returns.
+fn update_bits(
+    buf: &[AtomicU8],
+    start: u32,
+    count: u32,
+    op: impl Fn(&AtomicU8, u8) -> u32,
+) -> Result<u32> {
+    let size = bits_in(buf.len());
+    let end = match start.checked_add(count) {
+        Some(end) if end <= size => end,
+        _ => return Err(FormatError::BitOutOfRange { bit: start, size }),
+    };
+    let mut total = 0;
+    let mut nr = start;
+    while nr < end {
+        let shift = nr % 8;
+        let bits = (8 - shift).min(end - nr);
+        // CAST: `bits` is 1..=8 and `shift + bits` at most 8, so the mask
+        // fits in a byte.
+        let mask = (((1u16 << bits) - 1) << shift) as u8;
+        let byte = usize::try_from(nr / 8)
+            .ok()
+            .and_then(|i| buf.get(i))
+            .ok_or(FormatError::BitOutOfRange { bit: nr, size })?;
+        total += op(byte, mask);
+        nr += bits;
     }
+    Ok(total)
 }
 
 /// First bit at or after `start` and below `size` whose value is `set`.

@@ -4,6 +4,7 @@
 
 use ext2rs_format::format::bitmap::*;
 use ext2rs_format::format::FormatError;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 /// A bitmap with the given bits set.
 fn with_bits(len: usize, set: &[u32]) -> Vec<u8> {
@@ -133,19 +134,65 @@ fn counts() {
     assert_eq!(count_zero_bits(&[], 10), 0);
 }
 
+/// A bitmap of atomic bytes, as the module changes bitmap blocks.
+fn atomic(bytes: &[u8]) -> Vec<AtomicU8> {
+    bytes.iter().map(|&b| AtomicU8::new(b)).collect()
+}
+
+/// The bytes of an atomic bitmap.
+fn plain(bits: &[AtomicU8]) -> Vec<u8> {
+    bits.iter().map(|b| b.load(Ordering::Relaxed)).collect()
+}
+
 #[test]
 fn set_and_clear_ranges() {
-    let mut b = vec![0u8; 4];
-    assert_eq!(set_bits(&mut b, 3, 10).unwrap(), 0);
-    assert_eq!(count_set_bits(&b, 32), 10);
-    assert_eq!(set_bits(&mut b, 10, 5).unwrap(), 3);
-    assert_eq!(clear_bits(&mut b, 0, 8).unwrap(), 3);
+    let b = atomic(&[0; 4]);
+    assert_eq!(set_bits(&b, 3, 10).unwrap(), 0);
+    assert_eq!(count_set_bits(&plain(&b), 32), 10);
+    assert_eq!(plain(&b), [0xf8, 0x1f, 0x00, 0x00]);
+    assert_eq!(set_bits(&b, 10, 5).unwrap(), 3);
+    assert_eq!(clear_bits(&b, 0, 8).unwrap(), 3);
     assert_eq!(
-        set_bits(&mut b, 30, 3),
+        set_bits(&b, 30, 3),
         Err(FormatError::BitOutOfRange { bit: 30, size: 32 })
     );
-    assert!(clear_bits(&mut b, u32::MAX, 2).is_err());
-    assert_eq!(count_set_bits(&b, 32), 7, "failed calls change nothing");
+    assert!(clear_bits(&b, u32::MAX, 2).is_err());
+    assert_eq!(
+        count_set_bits(&plain(&b), 32),
+        7,
+        "failed calls change nothing"
+    );
+    assert_eq!(set_bits(&b, 0, 0).unwrap(), 0, "an empty range");
+    assert_eq!(set_bits(&b, 32, 0).unwrap(), 0, "empty at the end");
+    assert!(set_bits(&[], 0, 1).is_err());
+}
+
+/// The range operations against bit-by-bit `set_bit`/`clear_bit` on every
+/// range of a 5-byte bitmap, from several starting patterns.
+#[test]
+fn ranges_match_single_bits() {
+    for pattern in [[0u8; 5], [0xff; 5], [0xa5, 0x3c, 0x00, 0xff, 0x81]] {
+        for start in 0..40u32 {
+            for count in 0..=40 - start {
+                let range = start..start + count;
+                let mut want = pattern.to_vec();
+                let b = atomic(&pattern);
+                let set_before = range
+                    .clone()
+                    .map(|nr| u32::from(set_bit(&mut want, nr).unwrap()));
+                assert_eq!(set_bits(&b, start, count).unwrap(), set_before.sum::<u32>());
+                assert_eq!(plain(&b), want, "set {start}+{count}");
+                let mut want = pattern.to_vec();
+                let b = atomic(&pattern);
+                let clear_before = range.map(|nr| u32::from(!clear_bit(&mut want, nr).unwrap()));
+                assert_eq!(
+                    clear_bits(&b, start, count).unwrap(),
+                    clear_before.sum::<u32>()
+                );
+                assert_eq!(plain(&b), want, "clear {start}+{count}");
+            }
+        }
+    }
 }
 
 #[test]
