@@ -216,7 +216,7 @@ impl sb::Operations for SuperOps {
         };
         if let Err(e) = written {
             pr_err!(
-                "ext2rs ({}): writing the superblock at unmount failed: error {}\n",
+                "ext2rs ({}): writing the group descriptors or superblock at unmount failed: error {}\n",
                 sb.id(),
                 e.to_errno()
             );
