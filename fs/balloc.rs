@@ -7,8 +7,10 @@
 //! while its bitmap and counters change; it is the innermost ext2rs lock
 //! (after `i_rwsem`, `invalidate_lock`, the folio lock and the inode's
 //! block-map mutex), with only the reservation-window list
-//! ([`crate::rsv`]) and the bitmap's buffer lock inside it. The bitmap is
-//! read before the lock is taken, since a read may wait for the disk.
+//! ([`crate::rsv`]) inside it. The bitmap is read before the lock is
+//! taken, since a read may wait for the disk, and its bits change as
+//! atomic bytes without the buffer lock, which would wait out a write of
+//! the block in flight (ext2's `ext2_set_bit_atomic`).
 //! Blocks are allocated when a write or a page fault needs them
 //! (iomap_begin with IOMAP_WRITE), never at writeback.
 
