@@ -19,6 +19,9 @@
 #   write    pwrite SIZE into new files, then fsync (allocation path)
 #   rewrite  the same over files written and synced before (overwrite path)
 #   read     pread SIZE of files written before, caches dropped (readahead)
+#   mrewrite files written and synced before, rewritten through a shared
+#            mapping (xfs_io mmap -w, mwrite, msync -s): the write faults
+#            (page_mkwrite) over allocated blocks, as iozone -B's rewrite
 # Output per run, named <fs>-<bs>-<phase>-t<threads>: .data (perf),
 # .txt (perf report, flat, by task, module and symbol), .callers.txt (the
 # call chains of the symbols over 3%), .children.txt (inclusive: each
@@ -62,14 +65,19 @@ fail() { say "FAILED: $*"; echo "$*" >>"$res/failures"; }
 . "$(dirname "$0")/guest-mkfs.sh"
 
 # io OP: OP (pwrite or pread) of SIZE in records of REC on every thread's
-# file at once, each write followed by fsync; xfs_io's summary lines on
-# stdout.
+# file at once, each write followed by fsync; or (mwrite) a store to every
+# byte of SIZE through a shared mapping, then msync; xfs_io's summary
+# lines on stdout.
 io() {
-	local op=$1 i pids=() st=0 extra=()
-	[ "$op" = pwrite ] && extra=(-c fsync)
+	local op=$1 i pids=() st=0 cmds
+	case "$op" in
+	pwrite) cmds=(-c "pwrite -q -b ${rec_kb}k 0 ${size_kb}k" -c fsync) ;;
+	mwrite) cmds=(-c "mmap -w 0 ${size_kb}k" -c "mwrite -S 0x5a 0 ${size_kb}k"
+		-c "msync -s 0 ${size_kb}k") ;;
+	*) cmds=(-c "$op -q -b ${rec_kb}k 0 ${size_kb}k") ;;
+	esac
 	for ((i = 0; i < threads; i++)); do
-		xfs_io -f -c "$op -q -b ${rec_kb}k 0 ${size_kb}k" "${extra[@]}" \
-			"$mnt/file.$i" >/dev/null &
+		xfs_io -f "${cmds[@]}" "$mnt/file.$i" >/dev/null &
 		pids+=($!)
 	done
 	for p in "${pids[@]}"; do wait "$p" || st=1; done
@@ -84,12 +92,13 @@ run() { # FS BS PHASE
 	mount -t "$fs" "$dev" "$mnt"
 	case "$phase" in
 	write) ;;
-	rewrite) io pwrite ;;
+	rewrite | mrewrite) io pwrite ;;
 	read) io pwrite && drop_caches ;;
 	*) fail "unknown phase $phase"; umount "$mnt"; return ;;
 	esac
 	local op=pwrite
 	[ "$phase" = read ] && op=pread
+	[ "$phase" = mrewrite ] && op=mwrite
 	# The phase times itself inside the profile, so perf's own start and
 	# stop are not counted; the times go to the guest's /tmp, not through
 	# 9p, so the profile shows no round trips to the host of its own.
