@@ -19,8 +19,9 @@
 #   write    pwrite SIZE into new files, then fsync (allocation path)
 #   rewrite  the same over files written and synced before (overwrite path)
 #   read     pread SIZE of files written before, caches dropped (readahead)
-#   mrewrite files written and synced before, rewritten through a shared
-#            mapping (xfs_io mmap -w, mwrite, msync -s): the write faults
+#   mrewrite files made and written through a shared mapping before
+#            (truncate, mmap -w, mwrite, msync -s), so their folios are the
+#            fault path's, then written through it again: the write faults
 #            (page_mkwrite) over allocated blocks, as iozone -B's rewrite
 # Output per run, named <fs>-<bs>-<phase>-t<threads>: .data (perf),
 # .txt (perf report, flat, by task, module and symbol), .callers.txt (the
@@ -65,15 +66,15 @@ fail() { say "FAILED: $*"; echo "$*" >>"$res/failures"; }
 . "$(dirname "$0")/guest-mkfs.sh"
 
 # io OP: OP (pwrite or pread) of SIZE in records of REC on every thread's
-# file at once, each write followed by fsync; or (mwrite) a store to every
-# byte of SIZE through a shared mapping, then msync; xfs_io's summary
-# lines on stdout.
+# file at once, each write followed by fsync; or (mwrite) the file sized
+# to SIZE and every byte stored to through a shared mapping, then msync;
+# xfs_io's summary lines on stdout.
 io() {
 	local op=$1 i pids=() st=0 cmds
 	case "$op" in
 	pwrite) cmds=(-c "pwrite -q -b ${rec_kb}k 0 ${size_kb}k" -c fsync) ;;
-	mwrite) cmds=(-c "mmap -w 0 ${size_kb}k" -c "mwrite -S 0x5a 0 ${size_kb}k"
-		-c "msync -s 0 ${size_kb}k") ;;
+	mwrite) cmds=(-c "truncate ${size_kb}k" -c "mmap -w 0 ${size_kb}k"
+		-c "mwrite -S 0x5a 0 ${size_kb}k" -c "msync -s 0 ${size_kb}k") ;;
 	*) cmds=(-c "$op -q -b ${rec_kb}k 0 ${size_kb}k") ;;
 	esac
 	for ((i = 0; i < threads; i++)); do
@@ -92,7 +93,8 @@ run() { # FS BS PHASE
 	mount -t "$fs" "$dev" "$mnt"
 	case "$phase" in
 	write) ;;
-	rewrite | mrewrite) io pwrite ;;
+	rewrite) io pwrite ;;
+	mrewrite) io mwrite ;;
 	read) io pwrite && drop_caches ;;
 	*) fail "unknown phase $phase"; umount "$mnt"; return ;;
 	esac
