@@ -165,25 +165,37 @@ fn alloc_in_group(
     })
 }
 
-/// Reads `group`'s bitmap in block `bitmap`, then locks the group, for an
-/// allocation: `None` if `has_room(descriptor)` says the group has nothing
-/// to give, checked before the read and again under the lock.
+/// A group's descriptor, locked, and one of its bitmaps.
+type LockedGroup<'a> = (Guard<'a, GroupDesc, MutexBackend>, BufferHead);
+
+/// Reads `group`'s bitmap in block `bitmap`, then locks the group.
 ///
 /// The read comes first because a first read of a bitmap waits for the
-/// disk, and every allocator of the group would wait on the lock
-/// meanwhile; the check before it leaves a full group's bitmap unread.
+/// disk, and every allocator or freer of the group would wait on the lock
+/// meanwhile.
+pub(crate) fn read_bitmap_then_lock(
+    sb: &SuperBlock<Ext2Fs>,
+    group: u32,
+    bitmap: u64,
+) -> Result<LockedGroup<'_>> {
+    let bh = sb.bread(bitmap)?;
+    Ok((sb.data().lock_group(group)?, bh))
+}
+
+/// [`read_bitmap_then_lock`] for an allocation: `None` if
+/// `has_room(descriptor)` says the group has nothing to give, checked
+/// before the read (so a full group's bitmap stays unread) and again
+/// under the lock.
 pub(crate) fn lock_group_with_bitmap<'a>(
     sb: &'a SuperBlock<Ext2Fs>,
     group: u32,
     bitmap: u64,
     has_room: impl Fn(&GroupDesc) -> bool,
-) -> Result<Option<(Guard<'a, GroupDesc, MutexBackend>, BufferHead)>> {
-    let sbi = sb.data();
-    if !has_room(&*sbi.lock_group(group)?) {
+) -> Result<Option<LockedGroup<'a>>> {
+    if !has_room(&*sb.data().lock_group(group)?) {
         return Ok(None);
     }
-    let bh = sb.bread(bitmap)?;
-    let desc = sbi.lock_group(group)?;
+    let (desc, bh) = read_bitmap_then_lock(sb, group, bitmap)?;
     Ok(has_room(&desc).then_some((desc, bh)))
 }
 
@@ -420,9 +432,7 @@ pub(crate) fn free_blocks(sb: &SuperBlock<Ext2Fs>, block: u64, count: u64) -> Re
 fn free_in_group(sb: &SuperBlock<Ext2Fs>, group: u32, bit: u32, count: u64) -> Result {
     let sbi = sb.data();
     let first = sbi.sb.group_first_block(group) + u64::from(bit);
-    // Read before the group is locked, as in `lock_group_with_bitmap`.
-    let bh = sb.bread(sbi.block_bitmap(group)?)?;
-    let mut desc = sbi.lock_group(group)?;
+    let (mut desc, bh) = read_bitmap_then_lock(sb, group, sbi.block_bitmap(group)?)?;
     if in_system_zone(sbi, &desc, first, count) {
         return Err(crate::report(
             sb,

@@ -6,8 +6,8 @@
 //! Locking: as for blocks (see `balloc`), a group's descriptor mutex is
 //! held while its inode bitmap and counters change.
 
-use crate::balloc::lock_group_with_bitmap;
 use crate::balloc::mark_group_dirty;
+use crate::balloc::{lock_group_with_bitmap, read_bitmap_then_lock};
 use crate::format::bitmap;
 use crate::format::inode::EXT2_ROOT_INO;
 use crate::sb::Ext2Fs;
@@ -160,9 +160,7 @@ pub(crate) fn free_inode(sb: &SuperBlock<Ext2Fs>, ino: u32, is_dir: bool) -> Res
     let (Some(group), Some(bit)) = ((ino - 1).checked_div(ipg), (ino - 1).checked_rem(ipg)) else {
         return Err(EINVAL);
     };
-    // Read before the group is locked, as in `lock_group_with_bitmap`.
-    let bh = sb.bread(sbi.inode_bitmap(group)?)?;
-    let mut desc = sbi.lock_group(group)?;
+    let (mut desc, bh) = read_bitmap_then_lock(sb, group, sbi.inode_bitmap(group)?)?;
     let was_set = bitmap::clear_bits(bh.data_atomic(), bit, 1).map_err(|_| EINVAL)? == 0;
     bh.mark_dirty();
     if !was_set {

@@ -76,9 +76,9 @@ impl Default for Options {
 /// Locking: each group descriptor has its own mutex (the "per-group bitmap
 /// lock" of the lock order in Documentation/design.md), held while the
 /// group's bitmaps and counters change; only the reservation-window list
-/// (`windows`) nests inside it (bitmaps change without their buffer lock). `state` guards the
-/// superblock fields that change while mounted and is never held with a
-/// group lock.
+/// (`windows`) nests inside it (bitmaps change without their buffer lock).
+/// `state` guards the superblock fields that change while mounted and is
+/// never held with a group lock.
 pub(crate) struct SbInfo {
     /// The superblock as read at mount time: its geometry never changes;
     /// the fields that do live in `state`.
