@@ -336,6 +336,8 @@ impl<T: FileSystem> Ops<T> {
                 } else {
                     Some(bindings::generic_file_readonly_mmap_prepare)
                 },
+                // PMD-aligned, so whole large folios can be mapped at once.
+                get_unmapped_area: Some(bindings::ext2rs_get_unmapped_area),
                 splice_read: Some(bindings::filemap_splice_read),
                 splice_write: if U::HAS_WRITE_ITER {
                     Some(bindings::iter_file_splice_write)

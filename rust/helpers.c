@@ -11,6 +11,7 @@
 #include <linux/iomap.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 
 #include "helpers.h"
@@ -279,6 +280,24 @@ void ext2rs_mmap_prepare(struct vm_area_desc *desc,
 {
 	file_accessed(desc->file);
 	desc->vm_ops = vm_ops;
+}
+
+/*
+ * Large mappings of regular files start on a PMD boundary, as ext2's, ext4's
+ * and XFS's do (thp_get_unmapped_area): a fault can then map a whole 2 MiB
+ * folio with one PMD (do_set_pmd), where an unaligned mapping takes a fault,
+ * and a page_mkwrite, per 4 KiB page. A macro (NULL) without THP, hence the
+ * wrapper.
+ */
+unsigned long ext2rs_get_unmapped_area(struct file *file, unsigned long addr,
+				       unsigned long len, unsigned long pgoff,
+				       unsigned long flags)
+{
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	return thp_get_unmapped_area(file, addr, len, pgoff, flags);
+#else
+	return mm_get_unmapped_area(file, addr, len, pgoff, flags);
+#endif
 }
 
 /*

@@ -81,6 +81,9 @@ struct inode *ext2rs_vmf_inode(struct vm_fault *vmf);
 struct file *ext2rs_vmf_file(struct vm_fault *vmf);
 void ext2rs_mmap_prepare(struct vm_area_desc *desc,
 			 const struct vm_operations_struct *vm_ops);
+unsigned long ext2rs_get_unmapped_area(struct file *file, unsigned long addr,
+				       unsigned long len, unsigned long pgoff,
+				       unsigned long flags);
 int ext2rs_iomap_writepages(struct address_space *mapping,
 			    struct writeback_control *wbc,
 			    const struct iomap_ops *ops,
