@@ -23,6 +23,10 @@
 #            (truncate, mmap -w, mwrite, msync -s), so their folios are the
 #            fault path's, then written through it again: the write faults
 #            (page_mkwrite) over allocated blocks, as iozone -B's rewrite
+#   mwindow  files made as for mrewrite, then written through 1 MiB
+#            windows, mapped one after the other (mmap -w, mwrite, munmap),
+#            then fsync: a window is too small for a PMD mapping, so every
+#            4 KiB page faults alone into a folio of up to 2 MiB
 # Output per run, named <fs>-<bs>-<phase>-t<threads>: .data (perf),
 # .txt (perf report, flat, by task, module and symbol), .callers.txt (the
 # call chains of the symbols over 3%), .children.txt (inclusive: each
@@ -68,13 +72,21 @@ fail() { say "FAILED: $*"; echo "$*" >>"$res/failures"; }
 # io OP: OP (pwrite or pread) of SIZE in records of REC on every thread's
 # file at once, each write followed by fsync; or (mwrite) the file sized
 # to SIZE and every byte stored to through a shared mapping, then msync;
-# xfs_io's summary lines on stdout.
+# or (mwindow) every byte of SIZE stored to through one 1 MiB mapping
+# after another, then fsync; xfs_io's summary lines on stdout.
 io() {
 	local op=$1 i pids=() st=0 cmds
 	case "$op" in
 	pwrite) cmds=(-c "pwrite -q -b ${rec_kb}k 0 ${size_kb}k" -c fsync) ;;
 	mwrite) cmds=(-c "truncate ${size_kb}k" -c "mmap -w 0 ${size_kb}k"
 		-c "mwrite -S 0x5a 0 ${size_kb}k" -c "msync -s 0 ${size_kb}k") ;;
+	mwindow)
+		cmds=()
+		for ((i = 0; i < size_kb / 1024; i++)); do
+			cmds+=(-c "mmap -w ${i}m 1m" -c "mwrite -S 0x5b ${i}m 1m" -c munmap)
+		done
+		cmds+=(-c fsync)
+		;;
 	*) cmds=(-c "$op -q -b ${rec_kb}k 0 ${size_kb}k") ;;
 	esac
 	for ((i = 0; i < threads; i++)); do
@@ -94,13 +106,14 @@ run() { # FS BS PHASE
 	case "$phase" in
 	write) ;;
 	rewrite) io pwrite ;;
-	mrewrite) io mwrite ;;
+	mrewrite | mwindow) io mwrite ;;
 	read) io pwrite && drop_caches ;;
 	*) fail "unknown phase $phase"; umount "$mnt"; return ;;
 	esac
 	local op=pwrite
 	[ "$phase" = read ] && op=pread
 	[ "$phase" = mrewrite ] && op=mwrite
+	[ "$phase" = mwindow ] && op=mwindow
 	# The phase times itself inside the profile, so perf's own start and
 	# stop are not counted; the times go to the guest's /tmp, not through
 	# 9p, so the profile shows no round trips to the host of its own.
