@@ -194,6 +194,90 @@ fn scan(
     })
 }
 
+/// A mapped run [`get_blocks`] returned, kept in [`RunCache`].
+#[derive(Default, Clone, Copy)]
+struct KeptRun {
+    /// The first logical block of the run.
+    iblock: u64,
+    /// Its first physical block; 0 when nothing is kept.
+    phys: u64,
+    /// Its length in blocks.
+    len: u64,
+    /// Whether the run ends where the file's mapping does (a hole or a
+    /// jump on disk follows), rather than where its request did.
+    whole: bool,
+    /// The mapping sequence it was found at.
+    seq: u64,
+}
+
+impl KeptRun {
+    /// The run from `iblock`, up to `max` blocks, if this one maps it at
+    /// mapping sequence `seq`: all `max` blocks, or up to the end of a
+    /// whole run (a walk would stop there too). Otherwise a walk may find
+    /// the run goes on.
+    fn lookup(&self, iblock: u64, max: u64, seq: u64) -> Option<Run> {
+        let skip = iblock.checked_sub(self.iblock)?;
+        let left = self.len.checked_sub(skip).filter(|&l| l > 0)?;
+        if self.phys == 0 || self.seq != seq || (left < max && !self.whole) {
+            return None;
+        }
+        Some(Run {
+            phys: Some(self.phys + skip),
+            len: left.min(max),
+        })
+    }
+}
+
+/// The last mapped runs [`get_blocks`] returned, kept so that mapping
+/// them again costs no walk: a page fault maps the whole large folio (up
+/// to hundreds of blocks) for each 4 KiB page it makes writable, and a
+/// folio may span two runs.
+///
+/// Locking: under the block-map mutex, in [`DiskInode`]. A kept run stays
+/// right while the mapping sequence it was found at is current: an
+/// allocation only fills holes, and every path that frees or moves a
+/// mapped block (truncation, punching) bumps the sequence first.
+#[derive(Default)]
+pub(crate) struct RunCache {
+    runs: [KeptRun; 2],
+    /// The entry used last; the other one is replaced next.
+    recent: usize,
+}
+
+impl RunCache {
+    /// The run from `iblock`, up to `max` blocks, if a kept run maps it at
+    /// mapping sequence `seq`.
+    fn lookup(&mut self, iblock: u64, max: u64, seq: u64) -> Option<Run> {
+        let (i, run) = self
+            .runs
+            .iter()
+            .enumerate()
+            .find_map(|(i, kept)| Some((i, kept.lookup(iblock, max, seq)?)))?;
+        self.recent = i;
+        Some(run)
+    }
+
+    /// Keeps `run` from `iblock`, asked for up to `max` blocks at sequence
+    /// `seq`, if it maps blocks. A found run shorter than asked is whole;
+    /// an allocated one may yet go on (`found` false).
+    fn keep(&mut self, iblock: u64, run: &Run, max: u64, seq: u64, found: bool) {
+        let Some(phys) = run.phys else {
+            return;
+        };
+        let victim = 1 - self.recent.min(1);
+        if let Some(slot) = self.runs.get_mut(victim) {
+            *slot = KeptRun {
+                iblock,
+                phys,
+                len: run.len,
+                whole: found && run.len < max,
+                seq,
+            };
+            self.recent = victim;
+        }
+    }
+}
+
 /// A mapping made by [`get_blocks`].
 pub(crate) struct Mapped {
     /// The run found or allocated.
@@ -221,9 +305,17 @@ pub(crate) fn get_blocks(
     // Read under the lock truncate bumps it under: a run found now is
     // current as long as the sequence is.
     let seq = inode.data().map_seq.load(Ordering::Acquire);
+    if let Some(run) = disk.runs.lookup(iblock, max.max(1), seq) {
+        return Ok(Mapped {
+            run,
+            new: false,
+            seq,
+        });
+    }
     let (found, reached) = map_blocks(inode, &disk.raw.i_block, iblock, max)?;
     if found.phys.is_some() || !create {
         let run = extend_found(inode, &disk.raw.i_block, iblock, max, found, &reached)?;
+        disk.runs.keep(iblock, &run, max, seq, true);
         return Ok(Mapped {
             run,
             new: false,
@@ -234,6 +326,7 @@ pub(crate) fn get_blocks(
     let mut run =
         alloc_branch(inode, &mut disk, iblock, found.len, reached, None)?.ok_or(ENOSPC)?;
     extend_allocated(inode, &mut disk, iblock, max, &mut run, leaf_left)?;
+    disk.runs.keep(iblock, &run, max, seq, false);
     drop(disk);
     inode.mark_dirty();
     Ok(Mapped {

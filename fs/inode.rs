@@ -3,6 +3,7 @@
 //! Inodes: reading them from the inode table, checking them, and choosing
 //! their operations (fs/ext2/inode.c: ext2_iget).
 
+use crate::blockmap::RunCache;
 use crate::dir;
 use crate::file;
 use crate::format::blockmap;
@@ -72,6 +73,8 @@ pub(crate) struct DiskInode {
     pub(crate) goal: u64,
     /// The reservation window of a regular file being written.
     pub(crate) rsv: Reservation,
+    /// The last runs of blocks mapped, to map them again without a walk.
+    pub(crate) runs: RunCache,
 }
 
 /// A fast symlink's target fits in `i_block` (60 bytes) plus its NUL.
@@ -95,6 +98,7 @@ impl InodeInfo {
                 raw,
                 goal: 0,
                 rsv: Reservation::new(),
+                runs: RunCache::default(),
             }),
             map_seq: AtomicU64::new(0),
             link,
