@@ -18,8 +18,11 @@
 # Scenarios: mmap-extend, mmap-eof-gap, mmap-holes, dio, truncate-levels,
 # storm on DEV (one after the other, the image keeps what each left),
 # fill on FILLDEV, then on DEV what fsync of a file and of a directory
-# puts on the disk (read back past the page cache with debugfs -D), and
-# last whether compaction can move the files' page-cache folios.
+# puts on the disk (read back past the page cache with debugfs -D),
+# whether compaction can move the files' page-cache folios, what a write
+# that faults in its buffer leaves, where mappings are placed and what
+# stores through them after a truncation reach, and (ext2rs) how
+# reservation windows keep files apart.
 # Every wtest case and every mount/umount/e2fsck step is
 # one numbered "ok N - ..." or "not ok N - ..." line; wtest dying without a
 # failed case counts as one failure. Ends with "write: N passed, N failed".
@@ -380,6 +383,92 @@ PY
 	step "$what: e2fsck -fn clean" e2fsck -fn "$dev"
 }
 
+# mappings BS DEV: shared mappings of 2 MiB or more start where a PMD can
+# map a whole 2 MiB folio (address and file offset equal modulo 2 MiB, as
+# ext2, ext4 and XFS place them), and the block runs page_mkwrite keeps
+# per inode go stale when truncation frees their blocks. A file of 8 MiB
+# is written through a mapping, 4..6 MiB of it once more (the runs kept
+# are then those), truncated to 1 MiB, its freed blocks taken by a
+# second file, and grown back; stores through a new mapping then go to
+# 4..6 MiB, which must get new blocks: through a stale run they would
+# land in the old ones, now the second file's. Both files must read back from the disk (caches dropped) as
+# written, and e2fsck find nothing.
+mappings() {
+	local bs=$1 dev=$2
+	local what="$fstype-$bs mappings"
+	echo "# === $what"
+	step "$what: mke2fs -b $bs" mke2fs -q -F -t ext2 -b "$bs" -m 0 "$dev" || return
+	step "$what: mount -t $fstype $dev" mount -t "$fstype" "$dev" "$mnt" || return
+	step "$what: PMD-aligned mappings; stores after truncation land in new blocks" \
+		python3 - "$mnt" <<'PY'
+import ctypes, mmap, os, sys
+m = sys.argv[1]
+MB = 1 << 20
+PMD = 2 * MB
+bad = []
+
+def address(mp):
+    view = ctypes.c_char.from_buffer(mp)
+    addr = ctypes.addressof(view)
+    del view  # an exported buffer cannot be closed
+    return addr
+
+def pattern(seed, n):
+    return bytes((i * 13 + seed) % 251 + 1 for i in range(n))
+
+fd = os.open(f"{m}/runs", os.O_CREAT | os.O_RDWR | os.O_TRUNC)
+os.ftruncate(fd, 8 * MB)
+for off, length in ((0, 8 * MB), (MB, 4 * MB), (3 * MB, 4 * MB + 4096)):
+    mp = mmap.mmap(fd, length, offset=off)
+    addr = address(mp)
+    print(f"map of {length} at file offset {off}: address {addr:#x}")
+    if (addr - off) % PMD:
+        bad.append(f"map at {off}: address {addr:#x} not at the file offset modulo 2 MiB")
+    mp.close()
+a = pattern(1, 8 * MB)
+mp = mmap.mmap(fd, 8 * MB)
+mp[:] = a
+mp.flush()
+# Written back, the pages are clean again: a store to each folio of
+# 4..6 MiB faults, and the runs kept last are those of 4..6 MiB, where
+# the stores after the truncation go.
+mp[4 * MB:6 * MB] = a[4 * MB:6 * MB]
+mp.close()
+# Block-aligned, so no EOF block is zeroed (mapped) before the stores.
+keep = MB
+os.ftruncate(fd, keep)
+os.fsync(fd)
+with open(f"{m}/other", "wb") as f:
+    c = pattern(7, 7 * MB)
+    f.write(c)
+    os.fsync(f.fileno())
+os.ftruncate(fd, 8 * MB)
+b = pattern(3, 2 * MB)
+mp = mmap.mmap(fd, 8 * MB)
+mp[4 * MB:6 * MB] = b
+mp.flush()
+mp.close()
+os.fsync(fd)
+os.close(fd)
+# Closed, the inode goes with the caches: read back from the disk through
+# a fresh one, whose block pointers say where the stores went.
+with open("/proc/sys/vm/drop_caches", "w") as f:
+    f.write("3")
+want = a[:keep] + bytes(4 * MB - keep) + b + bytes(2 * MB)
+with open(f"{m}/runs", "rb") as f:
+    if f.read() != want:
+        bad.append("the truncated and rewritten file reads back different")
+with open(f"{m}/other", "rb") as f:
+    if f.read() != c:
+        bad.append("the file that took the freed blocks reads back different")
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+PY
+	sed -n 's/^map of /# &/p' "$log"
+	step "$what: umount" umount "$mnt" || return
+	step "$what: e2fsck -fn clean" e2fsck -fn "$dev"
+}
+
 # windows BS DEV: reservation windows keep files written side by side
 # apart. Four files get 8 MiB each in 64 KiB writes taken round robin,
 # so that without windows their blocks interleave at the size of a write.
@@ -477,6 +566,7 @@ for spec in "$@"; do
 	durable "$bs" "$dev"
 	migrate "$bs" "$dev"
 	short_write "$bs" "$dev"
+	mappings "$bs" "$dev"
 	[ "$fstype" = ext2rs ] && windows "$bs" "$dev"
 done
 finish
