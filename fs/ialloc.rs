@@ -6,8 +6,9 @@
 //! Locking: as for blocks (see `balloc`), a group's descriptor mutex is
 //! held while its inode bitmap and counters change.
 
+use crate::balloc::lock_group_with_bitmap;
 use crate::balloc::mark_group_dirty;
-use crate::balloc::{lock_group_with_bitmap, read_bitmap_then_lock};
+use crate::balloc::read_bitmap_then_lock;
 use crate::format::bitmap;
 use crate::format::inode::EXT2_ROOT_INO;
 use crate::sb::Ext2Fs;
