@@ -102,6 +102,26 @@ wtest_cases() {
 # shellcheck disable=SC2317 # called through step
 sync_fsck() { sync && e2fsck -fn "$1"; }
 
+# fresh_mount WHAT BS DEV [OPTION]: starts a shell step on a filesystem
+# of its own: a fresh mke2fs of block size BS on DEV, mounted as FSTYPE
+# (with -o OPTION). Fails if either step does.
+fresh_mount() {
+	local what=$1 bs=$2 dev=$3 opts=()
+	[ $# -gt 3 ] && opts=(-o "$4")
+	echo "# === $what"
+	step "$what: mke2fs -b $bs" mke2fs -q -F -t ext2 -b "$bs" -m 0 "$dev" || return
+	step "$what: mount -t $fstype ${opts[*]:+${opts[*]} }$dev" \
+		mount -t "$fstype" "${opts[@]}" "$dev" "$mnt"
+}
+
+# umount_fsck WHAT DEV: umount, then e2fsck -fn of DEV, which must be
+# clean. Fails only if the umount does (the device is then still busy).
+umount_fsck() {
+	step "$1: umount" umount "$mnt" || return
+	step "$1: e2fsck -fn clean" e2fsck -fn "$2"
+	return 0
+}
+
 # scenario BS DEV NAME [WTEST-ARGS...]: the whole cycle of one scenario.
 scenario() {
 	local bs=$1 dev=$2 name=$3 t0=$SECONDS
@@ -114,8 +134,7 @@ scenario() {
 	# What sync(2) leaves on the disk, checked while still mounted: every
 	# bitmap, group descriptor and counter written, not only at umount.
 	step "$what: sync, then e2fsck -fn of the mounted device clean" sync_fsck "$dev"
-	step "$what: umount" umount "$mnt" || return
-	step "$what: e2fsck -fn clean" e2fsck -fn "$dev"
+	umount_fsck "$what" "$dev" || return
 	local ref refs=("$fstype")
 	[ "$fstype" = ext2 ] || refs+=(ext2)
 	for ref in "${refs[@]}"; do
@@ -298,8 +317,7 @@ if moved == 0:
 print("\n".join(bad))
 sys.exit(1 if bad else 0)
 PY
-	step "$what: umount" umount "$mnt" || return
-	step "$what: e2fsck -fn clean" e2fsck -fn "$dev"
+	umount_fsck "$what" "$dev"
 }
 
 # short_write BS DEV: a buffered write that faults part way through the
@@ -314,9 +332,7 @@ PY
 short_write() {
 	local bs=$1 dev=$2
 	local what="$fstype-$bs short-write"
-	echo "# === $what"
-	step "$what: mke2fs -b $bs" mke2fs -q -F -t ext2 -b "$bs" -m 0 "$dev" || return
-	step "$what: mount -t $fstype $dev" mount -t "$fstype" "$dev" "$mnt" || return
+	fresh_mount "$what" "$bs" "$dev" || return
 	step "$what: faulting writes read back as the bytes written" python3 - "$mnt" <<'PY'
 import ctypes, mmap, os, sys
 m = sys.argv[1]
@@ -379,8 +395,7 @@ print("\n".join(bad))
 sys.exit(1 if bad else 0)
 PY
 	sed -n 's/^[a-z-]*: wrote /# &/p' "$log"
-	step "$what: umount" umount "$mnt" || return
-	step "$what: e2fsck -fn clean" e2fsck -fn "$dev"
+	umount_fsck "$what" "$dev"
 }
 
 # mappings BS DEV: shared mappings of 2 MiB or more start where a PMD can
@@ -391,14 +406,12 @@ PY
 # are then those), truncated to 1 MiB, its freed blocks taken by a
 # second file, and grown back; stores through a new mapping then go to
 # 4..6 MiB, which must get new blocks: through a stale run they would
-# land in the old ones, now the second file's. Both files must read back from the disk (caches dropped) as
-# written, and e2fsck find nothing.
+# land in the old ones, now the second file's. Both files must read back
+# from the disk (caches dropped) as written, and e2fsck find nothing.
 mappings() {
 	local bs=$1 dev=$2
 	local what="$fstype-$bs mappings"
-	echo "# === $what"
-	step "$what: mke2fs -b $bs" mke2fs -q -F -t ext2 -b "$bs" -m 0 "$dev" || return
-	step "$what: mount -t $fstype $dev" mount -t "$fstype" "$dev" "$mnt" || return
+	fresh_mount "$what" "$bs" "$dev" || return
 	step "$what: PMD-aligned mappings; stores after truncation land in new blocks" \
 		python3 - "$mnt" <<'PY'
 import ctypes, mmap, os, sys
@@ -465,8 +478,7 @@ print("\n".join(bad))
 sys.exit(1 if bad else 0)
 PY
 	sed -n 's/^map of /# &/p' "$log"
-	step "$what: umount" umount "$mnt" || return
-	step "$what: e2fsck -fn clean" e2fsck -fn "$dev"
+	umount_fsck "$what" "$dev"
 }
 
 # windows BS DEV: reservation windows keep files written side by side
@@ -489,10 +501,7 @@ windows() {
 	local bs=$1 dev=$2 opt
 	for opt in reservation noreservation; do
 		local what="$fstype-$bs windows ($opt)"
-		echo "# === $what"
-		step "$what: mke2fs -b $bs" mke2fs -q -F -t ext2 -b "$bs" -m 0 "$dev" || return
-		step "$what: mount -t $fstype -o $opt $dev" \
-			mount -t "$fstype" -o "$opt" "$dev" "$mnt" || return
+		fresh_mount "$what" "$bs" "$dev" "$opt" || return
 		step "$what: round-robin writers" python3 - "$mnt" "$opt" <<'PY'
 import fcntl, os, random, struct, sys
 m, opt = sys.argv[1], sys.argv[2]
@@ -548,8 +557,7 @@ print("\n".join(bad))
 sys.exit(1 if bad else 0)
 PY
 		sed -n 's/^w[0-9]: /# &/p' "$log"
-		step "$what: umount" umount "$mnt" || return
-		step "$what: e2fsck -fn clean" e2fsck -fn "$dev"
+		umount_fsck "$what" "$dev" || return
 	done
 }
 
