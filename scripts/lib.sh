@@ -114,6 +114,31 @@ flavour_module() {
 	echo "$out/ext2rs.ko"
 }
 
+# module_commit DIR: the commit of the tree in DIR, where a module was
+# built, for the reports of scripts/bench and scripts/profile. A `git
+# archive` export names it in .archive-commit (export-subst in
+# .gitattributes; in a checkout the file holds the unexpanded format). A
+# checkout gives `git describe` and the last commit that changed the
+# module's sources (the branch may have moved on in scripts or docs only).
+module_commit() {
+	local stamp src commit
+	stamp=$(cat "$1/.archive-commit" 2>/dev/null) || stamp=''
+	case "$stamp" in
+	'' | *"\$Format"*) ;;
+	*)
+		echo "$stamp (built from a git archive of it)"
+		return
+		;;
+	esac
+	if ! src=$(git -C "$1" rev-parse --show-toplevel 2>/dev/null); then
+		echo unknown
+		return
+	fi
+	commit="$(git -C "$src" describe --always --dirty); module sources: $(git -C "$src" log -1 --format=%h -- fs rust Kbuild)"
+	git -C "$src" diff --quiet HEAD -- fs rust Kbuild || commit+=" + uncommitted changes"
+	echo "$commit"
+}
+
 # module_fits KO KDIR: whether KO was built for the kernel in KDIR (its
 # vermagic starts with that kernel's release).
 module_fits() {
