@@ -19,6 +19,9 @@
 #   write    pwrite SIZE into new files, then fsync (allocation path)
 #   rewrite  the same over files written and synced before (overwrite path)
 #   read     pread SIZE of files written before, caches dropped (readahead)
+#   randwrite pwrite of SIZE in records at random record-aligned offsets
+#            (xfs_io pwrite -R, with repeats, as iozone -i 2) into files
+#            written and synced before, then fsync: iozone's random write
 #   mrewrite files made and written through a shared mapping before
 #            (truncate, mmap -w, mwrite, msync -s), so their folios are the
 #            fault path's, then written through it again: the write faults
@@ -70,7 +73,8 @@ fail() { say "FAILED: $*"; echo "$*" >>"$res/failures"; }
 . "$(dirname "$0")/guest-mkfs.sh"
 
 # io OP: OP (pwrite or pread) of SIZE in records of REC on every thread's
-# file at once, each write followed by fsync; or (mwrite) the file sized
+# file at once, each write followed by fsync; or (prandom) the same
+# pwrite at random offsets; or (mwrite) the file sized
 # to SIZE and every byte stored to through a shared mapping, then msync;
 # or (mwindow) every byte of SIZE stored to through one 1 MiB mapping
 # after another, then fsync; xfs_io's summary lines on stdout.
@@ -78,6 +82,7 @@ io() {
 	local op=$1 i pids=() st=0 cmds
 	case "$op" in
 	pwrite) cmds=(-c "pwrite -q -b ${rec_kb}k 0 ${size_kb}k" -c fsync) ;;
+	prandom) cmds=(-c "pwrite -q -R -b ${rec_kb}k 0 ${size_kb}k" -c fsync) ;;
 	mwrite) cmds=(-c "truncate ${size_kb}k" -c "mmap -w 0 ${size_kb}k"
 		-c "mwrite -S 0x5a 0 ${size_kb}k" -c "msync -s 0 ${size_kb}k") ;;
 	mwindow)
@@ -105,13 +110,14 @@ run() { # FS BS PHASE
 	mount -t "$fs" "$dev" "$mnt"
 	case "$phase" in
 	write) ;;
-	rewrite) io pwrite ;;
+	rewrite | randwrite) io pwrite ;;
 	mrewrite | mwindow) io mwrite ;;
 	read) io pwrite && drop_caches ;;
 	*) fail "unknown phase $phase"; umount "$mnt"; return ;;
 	esac
 	local op=pwrite
 	[ "$phase" = read ] && op=pread
+	[ "$phase" = randwrite ] && op=prandom
 	[ "$phase" = mrewrite ] && op=mwrite
 	[ "$phase" = mwindow ] && op=mwindow
 	# The phase times itself inside the profile, so perf's own start and
