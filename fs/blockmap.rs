@@ -13,7 +13,14 @@
 //!
 //! Locking: everything here runs under the inode's block-map mutex
 //! ([`InodeInfo::disk`](crate::InodeInfo)), taken by [`get_blocks`] and
-//! [`truncate_blocks`]; the group locks of `balloc` nest inside it.
+//! [`truncate_blocks`]; the group locks of `balloc` nest inside it. One
+//! exception: [`get_blocks`] reads an indirect block of its path that is
+//! not in the buffer cache with the mutex dropped, then walks again, so
+//! the file's other mappers (writeback, readahead, another writer) do not
+//! wait out the read. The buffer cache may then hold a block that a
+//! truncation freed meanwhile, as ext2's lockless `ext2_get_branch` may
+//! leave one: a block that becomes an indirect block again is zeroed
+//! (`getblk_zeroed`), never read.
 
 use crate::balloc;
 use crate::format::blockmap;
@@ -81,6 +88,17 @@ struct Reached {
     leaf_left: u64,
 }
 
+/// What a walk down the block tree found: the mapping, or (for a walk
+/// that may not wait) an indirect block on the path that must be read
+/// first.
+enum Walk {
+    /// The run found and where the walk stopped.
+    Mapped(Run, Reached),
+    /// The indirect block, checked to lie in the data area, that the
+    /// buffer cache does not hold.
+    Uncached(u64),
+}
+
 /// Maps logical block `iblock` of `inode` and up to `max - 1` blocks
 /// after it, as far as they share a leaf array and a kind (hole or
 /// contiguous), or as far as the hole under a missing indirect block
@@ -92,6 +110,16 @@ fn map_blocks(
     iblock: u64,
     max: u64,
 ) -> Result<(Run, Reached)> {
+    match walk(inode, i_block, iblock, max, true)? {
+        Walk::Mapped(run, reached) => Ok((run, reached)),
+        // A walk that may wait reads every block it needs.
+        Walk::Uncached(_) => Err(EINVAL),
+    }
+}
+
+/// [`map_blocks`], and with `wait` false, [`Walk::Uncached`] in place of
+/// reading an indirect block the buffer cache does not hold.
+fn walk(inode: &INode<Ext2Fs>, i_block: &[u32], iblock: u64, max: u64, wait: bool) -> Result<Walk> {
     let sb = inode.super_block();
     let sbi = sb.data();
     let corrupt = |e| crate::report(sb, inode.ino(), e);
@@ -108,7 +136,7 @@ fn map_blocks(
             holder: None,
             leaf_left,
         };
-        return Ok((run, reached));
+        return Ok(Walk::Mapped(run, reached));
     }
     // Walk down the indirect blocks, remembering them to catch loops.
     let mut ancestors = [0u64; 3];
@@ -128,13 +156,20 @@ fn map_blocks(
                 holder,
                 leaf_left,
             };
-            return Ok((run, reached));
+            return Ok(Walk::Mapped(run, reached));
         }
         let block = u64::from(ptr);
         if !sbi.sb.data_block_valid(block, 1) || ancestors.contains(&block) {
             return Err(bad_pointer(inode, iblock, ptr));
         }
-        let bh = sb.bread(block)?;
+        let bh = if wait {
+            sb.bread(block)?
+        } else {
+            match sb.bread_cached(block) {
+                Some(bh) => bh,
+                None => return Ok(Walk::Uncached(block)),
+            }
+        };
         let slot = ancestors.get_mut(level).ok_or(EINVAL)?;
         *slot = block;
         if level + 1 == rest.len() {
@@ -144,7 +179,7 @@ fn map_blocks(
                 holder: Some(bh),
                 leaf_left,
             };
-            return Ok((run, reached));
+            return Ok(Walk::Mapped(run, reached));
         }
         ptr = le32_at(bh.data(), index).ok_or(EINVAL)?;
         if level + 2 == rest.len() {
@@ -331,12 +366,19 @@ pub(crate) struct Mapped {
     pub(crate) seq: u64,
 }
 
+/// How many indirect blocks [`get_blocks`] reads with the block-map mutex
+/// dropped before it walks holding it throughout: a path changing under
+/// every read (a truncation, another writer) must not keep it walking.
+const UNLOCKED_READS: u32 = 3;
+
 /// Maps up to `max` blocks from logical block `iblock`; with `create`, a
 /// hole there is filled with newly allocated blocks. A run goes on across
 /// leaf arrays while it stays a hole or stays contiguous on disk, and an
 /// allocation goes on across them while the file's reservation window
 /// continues it on disk: one mapping then covers a whole write, where at
-/// 1 KiB blocks a leaf maps only 256 KiB.
+/// 1 KiB blocks a leaf maps only 256 KiB. The indirect blocks on the path
+/// to `iblock` are read with the block-map mutex dropped; those of the
+/// leaf arrays a run goes on into are read under it.
 pub(crate) fn get_blocks(
     inode: &INode<Ext2Fs>,
     iblock: u64,
@@ -344,17 +386,32 @@ pub(crate) fn get_blocks(
     create: bool,
 ) -> Result<Mapped> {
     let mut disk = inode.data().disk.lock();
-    // Read under the lock truncate bumps it under: a run found now is
-    // current as long as the sequence is.
-    let seq = inode.data().map_seq.load(Ordering::Acquire);
-    if let Some(run) = disk.runs.lookup(iblock, max.max(1), seq) {
-        return Ok(Mapped {
-            run,
-            new: false,
-            seq,
-        });
-    }
-    let (found, reached) = map_blocks(inode, &disk.raw.i_block, iblock, max)?;
+    let mut unlocked_reads = 0;
+    let (seq, found, reached) = loop {
+        // Read under the lock truncate bumps it under: a run found now is
+        // current as long as the sequence is.
+        let seq = inode.data().map_seq.load(Ordering::Acquire);
+        if let Some(run) = disk.runs.lookup(iblock, max.max(1), seq) {
+            return Ok(Mapped {
+                run,
+                new: false,
+                seq,
+            });
+        }
+        let wait = unlocked_reads == UNLOCKED_READS;
+        match walk(inode, &disk.raw.i_block, iblock, max, wait)? {
+            Walk::Mapped(found, reached) => break (seq, found, reached),
+            Walk::Uncached(block) => {
+                // Not across the read: writeback and the other mappers of
+                // the file go on meanwhile. The tree may change before the
+                // mutex is back, so the walk starts over.
+                drop(disk);
+                drop(inode.super_block().bread(block)?);
+                unlocked_reads += 1;
+                disk = inode.data().disk.lock();
+            }
+        }
+    };
     if found.phys.is_some() || !create {
         let run = extend_found(inode, &disk.raw.i_block, iblock, max, found, &reached)?;
         disk.runs.keep(iblock, &run, max, seq, true);

@@ -27,6 +27,23 @@ struct buffer_head *ext2rs_sb_bread(struct super_block *sb, sector_t block)
 }
 
 /*
+ * Block @block if the buffer cache holds it up to date, else NULL without
+ * reading it: for a walk that must not wait for a read under its lock.
+ * __find_get_block_nonatomic takes the folio lock, so this may sleep.
+ */
+struct buffer_head *ext2rs_sb_find_uptodate(struct super_block *sb,
+					    sector_t block)
+{
+	struct buffer_head *bh = sb_find_get_block_nonatomic(sb, block);
+
+	if (bh && !buffer_uptodate(bh)) {
+		brelse(bh);
+		return NULL;
+	}
+	return bh;
+}
+
+/*
  * A buffer for a block whose old contents do not matter (a newly allocated
  * indirect or directory block): zero-filled and up to date without a read.
  */

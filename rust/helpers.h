@@ -22,6 +22,8 @@ void ext2rs_errorfc(struct fs_context *fc, const char *msg);
 
 /* Superblocks, block devices and metadata buffers. */
 struct buffer_head *ext2rs_sb_bread(struct super_block *sb, sector_t block);
+struct buffer_head *ext2rs_sb_find_uptodate(struct super_block *sb,
+					    sector_t block);
 struct buffer_head *ext2rs_sb_getblk_zeroed(struct super_block *sb,
 					    sector_t block);
 void ext2rs_brelse(struct buffer_head *bh);

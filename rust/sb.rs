@@ -148,6 +148,17 @@ impl<T: FileSystem, S: State> SuperBlock<T, S> {
         // SAFETY: `sb_bread` returned an up-to-date buffer with a reference we own.
         Ok(unsafe { BufferHead::from_raw(bh) })
     }
+
+    /// Block `block` if the buffer cache holds it up to date, or `None`
+    /// without reading it: for a caller that must not wait for a read
+    /// where it is (under a lock others need), and reads it elsewhere.
+    pub fn bread_cached(&self, block: u64) -> Option<BufferHead> {
+        // SAFETY: The superblock is live and has a block device.
+        let bh = unsafe { bindings::ext2rs_sb_find_uptodate(self.as_raw(), block) };
+        let bh = NonNull::new(bh)?;
+        // SAFETY: The helper returned an up-to-date buffer with a reference we own.
+        Some(unsafe { BufferHead::from_raw(bh) })
+    }
 }
 
 impl<T: FileSystem, S: State> SuperBlock<T, S> {
