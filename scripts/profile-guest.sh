@@ -21,7 +21,9 @@
 #   read     pread SIZE of files written before, caches dropped (readahead)
 #   randwrite pwrite of SIZE in records at random record-aligned offsets
 #            (xfs_io pwrite -R, with repeats, as iozone -i 2) into files
-#            written and synced before, then fsync: iozone's random write
+#            written and synced before, caches dropped, then fsync:
+#            iozone's random write on a file larger than the page cache,
+#            whose indirect blocks are read back as the writes reach them
 #   mrewrite files made and written through a shared mapping before
 #            (truncate, mmap -w, mwrite, msync -s), so their folios are the
 #            fault path's, then written through it again: the write faults
@@ -110,7 +112,8 @@ run() { # FS BS PHASE
 	mount -t "$fs" "$dev" "$mnt"
 	case "$phase" in
 	write) ;;
-	rewrite | randwrite) io pwrite ;;
+	rewrite) io pwrite ;;
+	randwrite) io pwrite && drop_caches ;;
 	mrewrite | mwindow) io mwrite ;;
 	read) io pwrite && drop_caches ;;
 	*) fail "unknown phase $phase"; umount "$mnt"; return ;;
