@@ -114,6 +114,16 @@ fresh_mount() {
 		mount -t "$fstype" "${opts[@]}" "$dev" "$mnt"
 }
 
+# py_scenario BS DEV NAME CHECK: a scenario of one Python step: the
+# program on stdin runs on a fresh filesystem (fresh_mount) with the
+# mountpoint as its argument, as the step "CHECK", then umount_fsck.
+py_scenario() {
+	local what="$fstype-$1 $3"
+	fresh_mount "$what" "$1" "$2" || return
+	step "$what: $4" python3 - "$mnt"
+	umount_fsck "$what" "$2"
+}
+
 # umount_fsck WHAT DEV: umount, then e2fsck -fn of DEV, which must be
 # clean. Fails only if the umount does (the device is then still busy).
 umount_fsck() {
@@ -490,11 +500,7 @@ PY
 # half, which must read as written. After the rounds the file must read
 # back from the disk as the model of it says, and e2fsck find nothing.
 cold_walks() {
-	local bs=$1 dev=$2
-	local what="$fstype-$bs cold-walks"
-	fresh_mount "$what" "$bs" "$dev" || return
-	step "$what: overwrites and reads beside dropped caches read back as written" \
-		python3 - "$mnt" <<'PY'
+	py_scenario "$1" "$2" cold-walks "overwrites and reads beside dropped caches read back as written" <<'PY'
 import os, random, sys, threading, time
 m = sys.argv[1]
 MB, REC = 1 << 20, 64 << 10
@@ -507,10 +513,13 @@ for off in range(0, SIZE, REC):
 os.fsync(fd)
 bad, stop = [], threading.Event()
 
+def drop_caches():
+    with open("/proc/sys/vm/drop_caches", "w") as f:
+        f.write("3")
+
 def dropper():
     while not stop.is_set():
-        with open("/proc/sys/vm/drop_caches", "w") as f:
-            f.write("3")
+        drop_caches()
         time.sleep(0.05)
 
 def writer(seed):
@@ -544,15 +553,14 @@ for rnd in range(3):
     threads[0].join()
 os.fsync(fd)
 os.close(fd)
-with open("/proc/sys/vm/drop_caches", "w") as f:
-    f.write("3")
+drop_caches()
 with open(f"{m}/cold", "rb") as f:
-    if f.read() != model:
-        bad.append("the file reads back from disk different from its model")
+    back = f.read()
+if back != model:
+    bad.append("the file reads back from disk different from its model")
 print("\n".join(bad))
 sys.exit(1 if bad else 0)
 PY
-	umount_fsck "$what" "$dev"
 }
 
 # windows BS DEV: reservation windows keep files written side by side
