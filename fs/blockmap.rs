@@ -205,8 +205,11 @@ const LEAVES_AHEAD_BYTES: u64 = 4 << 20;
 /// one reports it.
 fn read_leaves_ahead(inode: &INode<Ext2Fs>, parent: &BufferHead, index: usize) {
     let sb = inode.super_block();
-    let block_size = u64::from(sb.block_size());
-    let leaf_maps = (block_size / 4).saturating_mul(block_size);
+    let block_size = sb.block_size();
+    let Ok(per_leaf) = blockmap::addr_per_block(block_size) else {
+        return;
+    };
+    let leaf_maps = u64::from(per_leaf) * u64::from(block_size);
     let Some(n) = LEAVES_AHEAD_BYTES
         .checked_div(leaf_maps)
         .and_then(|n| usize::try_from(n).ok())
