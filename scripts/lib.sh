@@ -34,6 +34,15 @@ run() {
 	"$@" || die "$what failed (command: $*)"
 }
 
+# need_cmds CMD...: dies naming the first command missing on the host (the
+# test VM runs the host's binaries); scripts/setup installs them all.
+need_cmds() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null || die "$c not found on the host: run scripts/setup"
+	done
+}
+
 # size_kb SIZE: iozone-style size (plain KiB, or k/m/g suffix) in KiB
 # (scripts/bench, scripts/profile).
 size_kb() {

@@ -16,6 +16,7 @@ set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 cd "$EXT2RS_ROOT" || exit 1
+need_cmds setfattr
 
 # KASAN under TCG is several times slower, more so on a busy machine.
 timeout=900

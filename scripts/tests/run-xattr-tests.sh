@@ -14,6 +14,7 @@ set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 cd "$EXT2RS_ROOT" || exit 1
+need_cmds getfattr setfattr getfacl setfacl
 
 # KASAN under TCG is several times slower, more so on a busy machine.
 timeout=600
