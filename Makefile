@@ -5,6 +5,9 @@
 #   make                      ext2rs.ko against the cached test kernel
 #   make KDIR=<dir> LLVM=-19  ext2rs.ko against any Linux 7.2 build tree with
 #                             CONFIG_RUST=y and CONFIG_FS_IOMAP=y
+#   make EXT2RS_DEBUG=1       the debug build: every lookup through an
+#                             indirect block takes the unlocked-read path
+#                             (see fs/blockmap.rs), for the tests
 #   make kernel [KASAN=1]     the test kernel, cached outside the repo
 #   make kernel FLAVOUR=bench the benchmark kernel (no lockdep)
 #   make check                everything CI runs

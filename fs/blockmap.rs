@@ -95,9 +95,31 @@ enum Walk {
     /// The run found and where the walk stopped.
     Mapped(Run, Reached),
     /// The indirect block, checked to lie in the data area, that the
-    /// buffer cache does not hold.
+    /// buffer cache does not hold (or that [`Reads::Miss`] did not
+    /// look for there).
     Uncached(u64),
 }
+
+/// Where a walk takes the indirect blocks of its path from.
+enum Reads {
+    /// The buffer cache, reading (and waiting for) what it does not hold.
+    Wait,
+    /// The buffer cache only: the first block it does not hold ends the
+    /// walk with [`Walk::Uncached`].
+    Cached,
+    /// Nowhere, as if the buffer cache missed every block: the first
+    /// indirect block ends the walk with [`Walk::Uncached`]. Only debug
+    /// builds walk so (see [`DEBUG_UNLOCKED_READS`]).
+    Miss,
+}
+
+/// Whether this is a debug build (`make EXT2RS_DEBUG=1`, which sets
+/// `--cfg ext2rs_debug`): its [`get_blocks`] takes the path of an indirect
+/// block missing from the buffer cache (drop the mutex, read, walk again)
+/// on every lookup through one, not only after memory pressure evicted
+/// it, so the tests reach that path on every lookup. Production builds
+/// never take it for a cached block.
+const DEBUG_UNLOCKED_READS: bool = cfg!(ext2rs_debug);
 
 /// Maps logical block `iblock` of `inode` and up to `max - 1` blocks
 /// after it, as far as they share a leaf array and a kind (hole or
@@ -110,16 +132,21 @@ fn map_blocks(
     iblock: u64,
     max: u64,
 ) -> Result<(Run, Reached)> {
-    match walk(inode, i_block, iblock, max, true)? {
+    match walk(inode, i_block, iblock, max, Reads::Wait)? {
         Walk::Mapped(run, reached) => Ok((run, reached)),
         // A walk that may wait reads every block it needs.
         Walk::Uncached(_) => Err(EINVAL),
     }
 }
 
-/// [`map_blocks`], and with `wait` false, [`Walk::Uncached`] in place of
-/// reading an indirect block the buffer cache does not hold.
-fn walk(inode: &INode<Ext2Fs>, i_block: &[u32], iblock: u64, max: u64, wait: bool) -> Result<Walk> {
+/// [`map_blocks`], taking the indirect blocks of the path as `reads` says.
+fn walk(
+    inode: &INode<Ext2Fs>,
+    i_block: &[u32],
+    iblock: u64,
+    max: u64,
+    reads: Reads,
+) -> Result<Walk> {
     let sb = inode.super_block();
     let sbi = sb.data();
     let corrupt = |e| crate::report(sb, inode.ino(), e);
@@ -162,13 +189,13 @@ fn walk(inode: &INode<Ext2Fs>, i_block: &[u32], iblock: u64, max: u64, wait: boo
         if !sbi.sb.data_block_valid(block, 1) || ancestors.contains(&block) {
             return Err(bad_pointer(inode, iblock, ptr));
         }
-        let bh = if wait {
-            sb.bread(block)?
-        } else {
-            match sb.bread_cached(block) {
-                Some(bh) => bh,
-                None => return Ok(Walk::Uncached(block)),
-            }
+        let cached = match reads {
+            Reads::Wait => Some(sb.bread(block)?),
+            Reads::Cached => sb.bread_cached(block),
+            Reads::Miss => None,
+        };
+        let Some(bh) = cached else {
+            return Ok(Walk::Uncached(block));
         };
         let slot = ancestors.get_mut(level).ok_or(EINVAL)?;
         *slot = block;
@@ -401,8 +428,12 @@ pub(crate) fn get_blocks(
                 seq,
             });
         }
-        let wait = unlocked_reads == UNLOCKED_READS;
-        match walk(inode, &disk.raw.i_block, iblock, max, wait)? {
+        let reads = match unlocked_reads {
+            UNLOCKED_READS => Reads::Wait,
+            0 if DEBUG_UNLOCKED_READS => Reads::Miss,
+            _ => Reads::Cached,
+        };
+        match walk(inode, &disk.raw.i_block, iblock, max, reads)? {
             Walk::Mapped(found, reached) => break (seq, found, reached),
             Walk::Uncached(block) => {
                 // Not across the read: writeback and the other mappers of
