@@ -96,11 +96,22 @@ kvm_works() {
 	[ "$(cat "$stamp")" = yes ]
 }
 
+# module_sources DIR: copies the module's sources in this tree (Kbuild, fs/
+# and rust/, without build products) into DIR, for a build of ext2rs.ko
+# outside the tree. tar keeps the sources' times, so a build in DIR stays
+# incremental.
+module_sources() {
+	mkdir -p "$1" &&
+		tar -C "$EXT2RS_ROOT" --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
+			--exclude='*.mod' --exclude='*.mod.c' --exclude='*.d' \
+			--exclude='bindings_generated.rs' -cf - Kbuild fs rust | tar -C "$1" -xf -
+}
+
 # flavour_module FLAVOUR KDIR: the ext2rs.ko of this tree for the kernel of
 # FLAVOUR built in KDIR (scripts/bench, scripts/profile). For the default
 # kernel that is the tree's own ext2rs.ko (built by make); for another
-# flavour it is built in $EXT2RS_CACHE/module/FLAVOUR from a copy of
-# Kbuild, fs/ and rust/, so the tree's own stays the default kernel's: a
+# flavour it is built in $EXT2RS_CACHE/module/FLAVOUR from a copy
+# (module_sources), so the tree's own stays the default kernel's: a
 # module only works in the kernel it was built against (scripts/vm checks).
 # Prints the module's path.
 flavour_module() {
@@ -109,11 +120,7 @@ flavour_module() {
 		echo "$EXT2RS_ROOT/ext2rs.ko"
 		return
 	fi
-	mkdir -p "$out"
-	# tar keeps the sources' times, so the build stays incremental.
-	tar -C "$EXT2RS_ROOT" --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
-		--exclude='*.mod' --exclude='*.mod.c' --exclude='*.d' \
-		--exclude='bindings_generated.rs' -cf - Kbuild fs rust | tar -C "$out" -xf -
+	module_sources "$out"
 	log "building ext2rs.ko for the $1 kernel in $out"
 	if ! make -C "$kdir" M="$out" LLVM="$LLVM_SUFFIX" modules >"$out/build.log" 2>&1; then
 		tail -n 30 "$out/build.log" >&2
