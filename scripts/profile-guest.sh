@@ -24,6 +24,11 @@
 #            written and synced before, caches dropped, then fsync:
 #            iozone's random write on a file larger than the page cache,
 #            whose indirect blocks are read back as the writes reach them
+#   randread pread of SIZE in records at random record-aligned offsets
+#            (xfs_io pread -R) of files written and synced before, caches
+#            dropped: iozone's random read of a file larger than the page
+#            cache, whose indirect blocks are read back as the reads reach
+#            them
 #   mrewrite files made and written through a shared mapping before
 #            (truncate, mmap -w, mwrite, msync -s), so their folios are the
 #            fault path's, then written through it again: the write faults
@@ -76,7 +81,7 @@ fail() { say "FAILED: $*"; echo "$*" >>"$res/failures"; }
 
 # io OP: OP (pwrite or pread) of SIZE in records of REC on every thread's
 # file at once, each write followed by fsync; or (prandom) the same
-# pwrite at random offsets; or (mwrite) the file sized
+# pwrite at random offsets; or (prandread) pread at random offsets; or (mwrite) the file sized
 # to SIZE and every byte stored to through a shared mapping, then msync;
 # or (mwindow) every byte of SIZE stored to through one 1 MiB mapping
 # after another, then fsync; xfs_io's summary lines on stdout.
@@ -85,6 +90,7 @@ io() {
 	case "$op" in
 	pwrite) cmds=(-c "pwrite -q -b ${rec_kb}k 0 ${size_kb}k" -c fsync) ;;
 	prandom) cmds=(-c "pwrite -q -R -b ${rec_kb}k 0 ${size_kb}k" -c fsync) ;;
+	prandread) cmds=(-c "pread -q -R -b ${rec_kb}k 0 ${size_kb}k") ;;
 	mwrite) cmds=(-c "truncate ${size_kb}k" -c "mmap -w 0 ${size_kb}k"
 		-c "mwrite -S 0x5a 0 ${size_kb}k" -c "msync -s 0 ${size_kb}k") ;;
 	mwindow)
@@ -115,17 +121,23 @@ run() { # FS BS PHASE
 	rewrite) io pwrite ;;
 	randwrite) io pwrite && drop_caches ;;
 	mrewrite | mwindow) io mwrite ;;
-	read) io pwrite && drop_caches ;;
+	read | randread) io pwrite && drop_caches ;;
 	*) fail "unknown phase $phase"; umount "$mnt"; return ;;
 	esac
 	local op=pwrite
 	[ "$phase" = read ] && op=pread
 	[ "$phase" = randwrite ] && op=prandom
+	[ "$phase" = randread ] && op=prandread
 	[ "$phase" = mrewrite ] && op=mwrite
 	[ "$phase" = mwindow ] && op=mwindow
 	# The phase times itself inside the profile, so perf's own start and
 	# stop are not counted; the times go to the guest's /tmp, not through
 	# 9p, so the profile shows no round trips to the host of its own.
+	# The disk's request counts around the phase (perf's own start and
+	# stop do no I/O to it): how many reads and writes reached the disk,
+	# and their average size, which MiB/s alone does not show.
+	local stat0 stat1
+	stat0=$(cat "/sys/block/${dev##*/}/stat")
 	if ! perf record --no-buildid -a -g "${event[@]}" -o "$work/$name.data" -- \
 		bash -c "$(declare -f io); mnt=$mnt threads=$threads rec_kb=$rec_kb size_kb=$size_kb
 			date +%s.%N >$work/$name.time; io $op; st=\$?
@@ -133,6 +145,7 @@ run() { # FS BS PHASE
 		2>"$out.log"; then
 		fail "$name: perf record or xfs_io failed (see $out.log)"
 	fi
+	stat1=$(cat "/sys/block/${dev##*/}/stat")
 	umount "$mnt"
 	cp "$work/$name.time" "$out.time"
 	read -r start end < <(paste -sd ' ' "$out.time")
@@ -140,8 +153,13 @@ run() { # FS BS PHASE
 		e2fsck -fn "$dev" >"$out.fsck" 2>&1 || fail "$name: e2fsck found problems (see $out.fsck)"
 	fi
 	local mib=$((threads * size_kb / 1024))
-	awk -v s="$start" -v e="$end" -v m="$mib" -v n="$name" \
-		'BEGIN { printf "%s: %d MiB in %.2f s, %.1f MiB/s\n", n, m, e - s, m / (e - s) }' |
+	# /sys/block/*/stat: reads completed, merged, sectors, ticks; then the
+	# same four for writes.
+	awk -v s="$start" -v e="$end" -v m="$mib" -v n="$name" -v a="$stat0" -v b="$stat1" \
+		'function kib(io, sec) { return io ? sec / 2 / io : 0 }
+		BEGIN { split(a, x); split(b, y); r = y[1] - x[1]; w = y[5] - x[5]
+			printf "%s: %d MiB in %.2f s, %.1f MiB/s; disk: %d reads of %.0f KiB, %d writes of %.0f KiB\n",
+				n, m, e - s, m / (e - s), r, kib(r, y[3] - x[3]), w, kib(w, y[7] - x[7]) }' |
 		tee -a "$res/summary"
 	cp "$work/$name.data" "$out.data"
 	if [ "$offcpu" = 1 ]; then
