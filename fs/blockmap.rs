@@ -189,9 +189,23 @@ fn walk(
         if !sbi.sb.data_block_valid(block, 1) || ancestors.contains(&block) {
             return Err(bad_pointer(inode, iblock, ptr));
         }
+        let is_leaf = level + 1 == rest.len();
         let cached = match reads {
+            Reads::Wait if is_leaf => match sb.bread_cached(block) {
+                Some(bh) => Some(bh),
+                None => {
+                    read_leaves_around(inode, holder.as_ref(), offsets.get(level));
+                    Some(sb.bread(block)?)
+                }
+            },
             Reads::Wait => Some(sb.bread(block)?),
-            Reads::Cached => sb.bread_cached(block),
+            Reads::Cached => {
+                let bh = sb.bread_cached(block);
+                if bh.is_none() && is_leaf {
+                    read_leaves_around(inode, holder.as_ref(), offsets.get(level));
+                }
+                bh
+            }
             Reads::Miss => None,
         };
         let Some(bh) = cached else {
@@ -227,27 +241,43 @@ const LEAVES_AHEAD_BYTES: u64 = 4 << 20;
 /// current one is in flight too. At 1 KiB blocks a leaf maps 256 KiB, and
 /// a sequential reader or rewriter of a file whose leaves are not cached
 /// would otherwise stop for each leaf's read in turn: 4096 reads per GiB,
-/// one at a time. At 4 KiB blocks a leaf maps 4 MiB and none is read
-/// ahead. Pointers that cannot be right are skipped: the walk that reaches
-/// one reports it.
+/// one at a time. At 4 KiB blocks a leaf maps 4 MiB, and every leaf
+/// reads the next two: one 4 KiB read for each 4 MiB would otherwise stop
+/// every readahead window (8 MiB on virtio) that reaches a new leaf.
+/// Pointers that cannot be right are skipped: the walk that reaches one
+/// reports it.
 fn read_leaves_ahead(inode: &INode<Ext2Fs>, parent: &BufferHead, index: usize) {
-    let sb = inode.super_block();
-    let block_size = sb.block_size();
-    let Ok(per_leaf) = blockmap::addr_per_block(block_size) else {
+    let Some(n) = leaves_per_batch(inode) else {
         return;
     };
+    if index % n == 0 {
+        read_leaves(inode, parent, index + 1..index + 1 + 2 * n, index);
+    }
+}
+
+/// How many leaves map [`LEAVES_AHEAD_BYTES`] of data at this block size
+/// (one where a leaf maps that much alone, at 4 KiB blocks).
+fn leaves_per_batch(inode: &INode<Ext2Fs>) -> Option<usize> {
+    let block_size = inode.super_block().block_size();
+    let per_leaf = blockmap::addr_per_block(block_size).ok()?;
     let leaf_maps = u64::from(per_leaf) * u64::from(block_size);
-    let Some(n) = LEAVES_AHEAD_BYTES
+    LEAVES_AHEAD_BYTES
         .checked_div(leaf_maps)
         .and_then(|n| usize::try_from(n).ok())
-        .filter(|&n| n > 1)
-    else {
-        return;
-    };
-    if index % n != 0 {
-        return;
-    }
-    for i in index + 1..=index + 2 * n {
+        .map(|n| n.max(1))
+}
+
+/// Starts reading the leaves `range` of `parent`, but not leaf `skip`
+/// (the walk reads that one itself). Pointers that cannot be right are
+/// skipped: the walk that reaches one reports it.
+fn read_leaves(
+    inode: &INode<Ext2Fs>,
+    parent: &BufferHead,
+    range: core::ops::Range<usize>,
+    skip: usize,
+) {
+    let sb = inode.super_block();
+    for i in range.filter(|&i| i != skip) {
         // Past the end of the parent: its last leaf is reached.
         let Some(ptr) = le32_at(parent.data(), i) else {
             break;
@@ -257,6 +287,26 @@ fn read_leaves_ahead(inode: &INode<Ext2Fs>, parent: &BufferHead, index: usize) {
             sb.breadahead(block);
         }
     }
+}
+
+/// Starts reading the batch of leaf indirect blocks around a leaf the
+/// buffer cache does not hold, without waiting: the `2 * n` leaves of
+/// `parent` from a multiple of `2 * n` on (`n` as in
+/// [`read_leaves_ahead`]); `index` is the leaf's in `parent`.
+/// A random reader or writer of a file whose leaves the page cache has
+/// pushed out would otherwise wait for one leaf at a time, at 1 KiB
+/// blocks one 1 KiB read for every 256 KiB of file, where neighbouring
+/// leaves are read in the same plug, most of them into the same page.
+fn read_leaves_around(inode: &INode<Ext2Fs>, parent: Option<&BufferHead>, index: Option<&usize>) {
+    let (Some(parent), Some(&index)) = (parent, index) else {
+        return;
+    };
+    let Some(n) = leaves_per_batch(inode) else {
+        return;
+    };
+    let batch = 2 * n;
+    let first = index - index % batch;
+    read_leaves(inode, parent, first..first + batch, index);
 }
 
 /// Extends a run from `leaf[start]` over up to `max` pointers.
