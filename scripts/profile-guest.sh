@@ -81,8 +81,9 @@ fail() { say "FAILED: $*"; echo "$*" >>"$res/failures"; }
 
 # io OP: OP (pwrite or pread) of SIZE in records of REC on every thread's
 # file at once, each write followed by fsync; or (prandom) the same
-# pwrite at random offsets; or (prandread) pread at random offsets; or (mwrite) the file sized
-# to SIZE and every byte stored to through a shared mapping, then msync;
+# pwrite at random offsets; or (prandread) pread at random offsets; or
+# (mwrite) the file sized to SIZE and every byte stored to through a
+# shared mapping, then msync;
 # or (mwindow) every byte of SIZE stored to through one 1 MiB mapping
 # after another, then fsync; xfs_io's summary lines on stdout.
 io() {
@@ -130,14 +131,14 @@ run() { # FS BS PHASE
 	[ "$phase" = randread ] && op=prandread
 	[ "$phase" = mrewrite ] && op=mwrite
 	[ "$phase" = mwindow ] && op=mwindow
-	# The phase times itself inside the profile, so perf's own start and
-	# stop are not counted; the times go to the guest's /tmp, not through
-	# 9p, so the profile shows no round trips to the host of its own.
 	# The disk's request counts around the phase (perf's own start and
 	# stop do no I/O to it): how many reads and writes reached the disk,
 	# and their average size, which MiB/s alone does not show.
 	local stat0 stat1
 	stat0=$(cat "/sys/block/${dev##*/}/stat")
+	# The phase times itself inside the profile, so perf's own start and
+	# stop are not counted; the times go to the guest's /tmp, not through
+	# 9p, so the profile shows no round trips to the host of its own.
 	if ! perf record --no-buildid -a -g "${event[@]}" -o "$work/$name.data" -- \
 		bash -c "$(declare -f io); mnt=$mnt threads=$threads rec_kb=$rec_kb size_kb=$size_kb
 			date +%s.%N >$work/$name.time; io $op; st=\$?
