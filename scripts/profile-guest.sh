@@ -11,6 +11,10 @@
 #   PROF_OFFCPU=1 records every context switch (sched:sched_switch, with
 #   call chains) in place of cpu-clock samples: where the writers sleep,
 #   summed by scripts/offcpu-report.py from the .sched text written here.
+#   PROF_BLOCK=1 records every bio queued, request issued and request
+#   completed on DEV (block:block_bio_queue, block_rq_issue,
+#   block_rq_complete) in place of cpu-clock samples: their sizes, and
+#   the time the disk had none in flight, summed per run in .block.
 #
 # For every block size, filesystem and phase: a fresh mkfs and mount, the
 # phase's setup outside the profile, then `perf record -a -g -e cpu-clock`
@@ -49,19 +53,27 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 res=$1 dev=$2
 list() { tr ',' ' ' <<<"$1"; }
 size_kb=$PROF_SIZE_KB rec_kb=$PROF_REC_KB threads=$PROF_THREADS top=${PROF_TOP:-25}
-offcpu=${PROF_OFFCPU:-0}
+offcpu=${PROF_OFFCPU:-0} block=${PROF_BLOCK:-0}
 event=(-e cpu-clock -F 1999)
+# need_tracepoint EVENT OPTION: tracefs mounted and EVENT (group/name) in
+# this kernel, or the run fails before it starts.
+need_tracepoint() {
+	[ -d "/sys/kernel/tracing/events/$1" ] ||
+		mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
+	[ -d "/sys/kernel/tracing/events/$1" ] || {
+		echo "[profile-guest] FAILED: $2 needs a kernel with tracepoints (--kernel default)"
+		echo "no $1 tracepoint" >"$res/failures"
+		exit 1
+	}
+}
 if [ "$offcpu" = 1 ]; then
 	# Every switch, not a sample of them: the time a task is away is the
 	# gap to its next switch in.
 	event=(-e sched:sched_switch -c 1)
-	[ -d /sys/kernel/tracing/events/sched/sched_switch ] ||
-		mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
-	[ -d /sys/kernel/tracing/events/sched/sched_switch ] || {
-		echo "[profile-guest] FAILED: --offcpu needs a kernel with tracepoints (--kernel default)"
-		echo "no sched_switch tracepoint" >"$res/failures"
-		exit 1
-	}
+	need_tracepoint sched/sched_switch --offcpu
+elif [ "$block" = 1 ]; then
+	event=(-e block:block_bio_queue -e block:block_rq_issue -e block:block_rq_complete -c 1)
+	need_tracepoint block/block_rq_issue --block
 fi
 mnt=/tmp/profile-mnt
 # perf cannot write its ring buffers straight into a 9p directory (EFAULT),
@@ -109,6 +121,44 @@ io() {
 	done
 	for p in "${pids[@]}"; do wait "$p" || st=1; done
 	return $st
+}
+
+# block_sizes DATA: the bios queued and the requests issued to $dev in a
+# --block recording, reads and writes apart, counted by size (powers of
+# two, KiB, rounded down), as a markdown table; then how long the disk
+# had a request in flight, from the first bio to the last completion, and
+# the gaps of over 1 ms it had none: the time the filesystem left the
+# disk idle. The tracepoints print "MAJ,MIN RWBS [BYTES] (CMD) SECTOR +
+# SECTORS ...".
+block_sizes() {
+	local devno
+	devno=$(($(stat -c '0x%t' "$dev"))),$(($(stat -c '0x%T' "$dev")))
+	perf script -i "$1" -F time,event,trace 2>/dev/null | awk -v d="$devno" '
+		$3 != d { next }
+		{ t = $1 + 0; if (first == "") first = t; last = t }
+		$2 ~ /rq_issue/ { if (!busy++) { if (idle_from != "" && t - idle_from > 0.001) { gaps++; gap_s += t - idle_from }; since = t } }
+		$2 ~ /rq_complete/ { if (busy > 0 && !--busy) { busy_s += t - since; idle_from = t }; next }
+		{ ev = $2 ~ /rq_issue/ ? "request" : "bio"
+		  dir = $4 ~ /R/ ? "read" : $4 ~ /W/ ? "write" : ""
+		  if (dir == "") next
+		  for (i = 5; i < NF; i++) if ($i == "+") break
+		  kib = $(i + 1) / 2
+		  if (kib <= 0) next
+		  b = 1; while (b * 2 <= kib) b *= 2
+		  k = ev " " dir; n[k]++; sum[k] += kib; h[k, b]++; if (b > top) top = b }
+		END { printf "| kind | count | mean KiB |"
+		      for (b = 1; b <= top; b *= 2) printf " %s |", b
+		      printf "\n|---|---:|---:|"
+		      for (b = 1; b <= top; b *= 2) printf "---:|"
+		      printf "\n"
+		      split("bio read,request read,bio write,request write", ks, ",")
+		      for (j = 1; j <= 4; j++) { k = ks[j]; if (!n[k]) continue
+		        printf "| %s | %d | %.0f |", k, n[k], sum[k] / n[k]
+		        for (b = 1; b <= top; b *= 2) printf " %d |", h[k, b]
+		        printf "\n" }
+		      if (last > first)
+		        printf "\ndisk busy %.0f%% of %.3f s (first bio to last completion); idle gaps over 1 ms: %d, %.3f s\n",
+		          100 * busy_s / (last - first), last - first, gaps, gap_s }'
 }
 
 run() { # FS BS PHASE
@@ -163,6 +213,11 @@ run() { # FS BS PHASE
 				n, m, e - s, m / (e - s), r, kib(r, y[3] - x[3]), w, kib(w, y[7] - x[7]) }' |
 		tee -a "$res/summary"
 	cp "$work/$name.data" "$out.data"
+	if [ "$block" = 1 ]; then
+		block_sizes "$work/$name.data" >"$out.block" || fail "$name: perf script failed"
+		cat "$out.block"
+		return
+	fi
 	if [ "$offcpu" = 1 ]; then
 		# The switches as text, symbols resolved here where the kernel's
 		# are; the host sums them (scripts/offcpu-report.py).
