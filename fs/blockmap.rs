@@ -236,14 +236,18 @@ fn walk(
 const LEAVES_AHEAD_BYTES: u64 = 4 << 20;
 
 /// Starts reading leaf indirect blocks that follow leaf `index` of
-/// `parent`, without waiting: at every `n`th leaf, the next `2 * n`, where
-/// `n` leaves map [`LEAVES_AHEAD_BYTES`] of data, so the batch after the
-/// current one is in flight too. At 1 KiB blocks a leaf maps 256 KiB, and
-/// a sequential reader or rewriter of a file whose leaves are not cached
-/// would otherwise stop for each leaf's read in turn: 4096 reads per GiB,
-/// one at a time. At 4 KiB blocks a leaf maps 4 MiB, and every leaf
-/// reads the next two: one 4 KiB read for each 4 MiB would otherwise stop
-/// every readahead window (8 MiB on virtio) that reaches a new leaf.
+/// `parent`, without waiting: at every `n`th leaf, those `n` to `2 * n`
+/// after it, where `n` leaves map [`LEAVES_AHEAD_BYTES`] of data, so the
+/// batch after the current one is in flight too. The leaves before were
+/// asked for by the `n`th leaf back (or by [`read_leaves_around`], whose
+/// aligned batch of `2 * n` ends where this one starts): asking again
+/// cost a buffer-cache lookup for each. At 1 KiB blocks a leaf maps
+/// 256 KiB, and a sequential reader or rewriter of a file whose leaves
+/// are not cached would otherwise stop for each leaf's read in turn: 4096
+/// reads per GiB, one at a time. At 4 KiB blocks a leaf maps 4 MiB, and
+/// every leaf reads the next two: one 4 KiB read for each 4 MiB would
+/// otherwise stop every readahead window (8 MiB on virtio) that reaches a
+/// new leaf.
 /// Pointers that cannot be right are skipped: the walk that reaches one
 /// reports it.
 fn read_leaves_ahead(inode: &INode<Ext2Fs>, parent: &BufferHead, index: usize) {
@@ -251,7 +255,7 @@ fn read_leaves_ahead(inode: &INode<Ext2Fs>, parent: &BufferHead, index: usize) {
         return;
     };
     if index % n == 0 {
-        read_leaves(inode, parent, index + 1..index + 1 + 2 * n, index);
+        read_leaves(inode, parent, index + n..index + 2 * n + 1, index);
     }
 }
 
