@@ -86,6 +86,24 @@ struct Reached {
     /// Blocks from the looked-up one to the end of its leaf array: a run
     /// this long may go on in the next array.
     leaf_left: u64,
+    /// The indirect block holding the pointer to the leaf array, when the
+    /// walk read that leaf from one: the next leaf arrays are looked up
+    /// there, not by a walk from the top (see [`next_leaf`]).
+    parent: Option<Parent>,
+}
+
+/// An indirect block whose pointers are leaf indirect blocks, and where a
+/// walk through it stood: enough to map the next leaf array without
+/// walking down to this block again.
+struct Parent {
+    bh: BufferHead,
+    /// The index in `bh` of the leaf array last mapped.
+    index: usize,
+    /// The indirect blocks of the path, `bh` included, by level; the leaf
+    /// array's level (`level`) is filled in for each leaf.
+    ancestors: [u64; 3],
+    /// The leaf arrays' level in the path below `i_block`.
+    level: usize,
 }
 
 /// What a walk down the block tree found: the mapping, or (for a walk
@@ -162,6 +180,7 @@ fn walk(
             depth: 0,
             holder: None,
             leaf_left,
+            parent: None,
         };
         return Ok(Walk::Mapped(run, reached));
     }
@@ -182,6 +201,7 @@ fn walk(
                 depth: level,
                 holder,
                 leaf_left,
+                parent: None,
             };
             return Ok(Walk::Mapped(run, reached));
         }
@@ -191,13 +211,12 @@ fn walk(
         }
         let is_leaf = level + 1 == rest.len();
         let cached = match reads {
-            Reads::Wait if is_leaf => match sb.bread_cached(block) {
-                Some(bh) => Some(bh),
-                None => {
-                    read_leaves_around(inode, holder.as_ref(), offsets.get(level));
-                    Some(sb.bread(block)?)
-                }
-            },
+            Reads::Wait if is_leaf => Some(read_leaf(
+                inode,
+                holder.as_ref(),
+                offsets.get(level),
+                block,
+            )?),
             Reads::Wait => Some(sb.bread(block)?),
             Reads::Cached => {
                 let bh = sb.bread_cached(block);
@@ -215,10 +234,20 @@ fn walk(
         *slot = block;
         if level + 1 == rest.len() {
             let run = scan(inode, &Leaf::Indirect(&bh), index, iblock, max, &ancestors)?;
+            let parent = match (holder, level.checked_sub(1).and_then(|l| rest.get(l))) {
+                (Some(bh), Some(&index)) => Some(Parent {
+                    bh,
+                    index,
+                    ancestors,
+                    level,
+                }),
+                _ => None,
+            };
             let reached = Reached {
                 depth: rest.len(),
                 holder: Some(bh),
                 leaf_left,
+                parent,
             };
             return Ok(Walk::Mapped(run, reached));
         }
@@ -229,6 +258,78 @@ fn walk(
         holder = Some(bh);
     }
     Err(EINVAL)
+}
+
+/// Leaf indirect block `block`, pointer `index` of `parent`, from the
+/// buffer cache, or read (and waited for) after starting the batch of
+/// leaves around it (see [`read_leaves_around`]).
+fn read_leaf(
+    inode: &INode<Ext2Fs>,
+    parent: Option<&BufferHead>,
+    index: Option<&usize>,
+    block: u64,
+) -> Result<BufferHead> {
+    let sb = inode.super_block();
+    match sb.bread_cached(block) {
+        Some(bh) => Ok(bh),
+        None => {
+            read_leaves_around(inode, parent, index);
+            sb.bread(block)
+        }
+    }
+}
+
+/// Maps the leaf array after `parent`'s last, from its first block
+/// `iblock`, up to `max` blocks, as a walk from the top would
+/// ([`map_blocks`]), and moves `parent` on to it: the run, and the blocks
+/// of the leaf array (its `leaf_left`). `None` if that leaf hangs from
+/// another indirect block. Walking from the top for each leaf a run goes
+/// on into cost, at 1 KiB blocks past 64 MiB into a file, three
+/// buffer-cache lookups per 256 KiB of the run where one will do.
+fn next_leaf(
+    inode: &INode<Ext2Fs>,
+    parent: &mut Parent,
+    iblock: u64,
+    max: u64,
+) -> Result<Option<(Run, u64)>> {
+    let sb = inode.super_block();
+    let per_leaf =
+        blockmap::addr_per_block(sb.block_size()).map_err(|e| crate::report(sb, inode.ino(), e))?;
+    let index = parent.index + 1;
+    let Some(ptr) = le32_at(parent.bh.data(), index) else {
+        return Ok(None);
+    };
+    let leaf_left = u64::from(per_leaf);
+    let max = max.max(1).min(leaf_left);
+    parent.index = index;
+    if ptr == 0 {
+        return Ok(Some((
+            Run {
+                phys: None,
+                len: max,
+            },
+            leaf_left,
+        )));
+    }
+    let block = u64::from(ptr);
+    let above = parent.ancestors.get(..parent.level).ok_or(EINVAL)?;
+    if !sb.data().sb.data_block_valid(block, 1) || above.contains(&block) {
+        return Err(bad_pointer(inode, iblock, ptr));
+    }
+    // As a walk does: the leaves ahead are asked for before this one is
+    // waited for.
+    read_leaves_ahead(inode, &parent.bh, index);
+    let leaf = read_leaf(inode, Some(&parent.bh), Some(&index), block)?;
+    *parent.ancestors.get_mut(parent.level).ok_or(EINVAL)? = block;
+    let run = scan(
+        inode,
+        &Leaf::Indirect(&leaf),
+        0,
+        iblock,
+        max,
+        &parent.ancestors,
+    )?;
+    Ok(Some((run, leaf_left)))
 }
 
 /// File data, in bytes, that the leaf indirect blocks read ahead in one
@@ -501,7 +602,7 @@ pub(crate) fn get_blocks(
         }
     };
     if found.phys.is_some() || !create {
-        let run = extend_found(inode, &disk.raw.i_block, iblock, max, found, &reached)?;
+        let run = extend_found(inode, &disk.raw.i_block, iblock, max, found, reached)?;
         disk.runs.keep(iblock, &run, max, seq, true);
         return Ok(Mapped {
             run,
@@ -532,13 +633,27 @@ fn extend_found(
     iblock: u64,
     max: u64,
     mut run: Run,
-    reached: &Reached,
+    reached: Reached,
 ) -> Result<Run> {
     // Only a run that reaches the end of its leaf array (or of the hole
     // under a missing indirect block) can go on.
     let mut open = run.len >= reached.leaf_left;
+    let mut parent = reached.parent;
     while open && run.len < max {
-        let (more, next) = map_blocks(inode, i_block, iblock + run.len, max - run.len)?;
+        let next = iblock + run.len;
+        let left = max - run.len;
+        let in_parent = match parent.as_mut() {
+            Some(p) => next_leaf(inode, p, next, left)?,
+            None => None,
+        };
+        let (more, leaf_left) = match in_parent {
+            Some(found) => found,
+            None => {
+                let (more, next) = map_blocks(inode, i_block, next, left)?;
+                parent = next.parent;
+                (more, next.leaf_left)
+            }
+        };
         let goes_on = match (run.phys, more.phys) {
             (None, None) => true,
             (Some(first), Some(phys)) => phys == first + run.len,
@@ -548,7 +663,7 @@ fn extend_found(
             break;
         }
         run.len += more.len;
-        open = more.len >= next.leaf_left;
+        open = more.len >= leaf_left;
     }
     Ok(run)
 }

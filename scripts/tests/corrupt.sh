@@ -16,7 +16,9 @@
 # Every image starts as the same fresh 4 MiB mke2fs image (errors=continue)
 # holding /dir (40 entries), /file (64 KiB: direct and single-indirect
 # blocks), /sparse (data at 0 and 8 MiB: double-indirect at every block
-# size), /small, /slowlink and /fastlink; each case then changes one thing
+# size), /span (four blocks across the first two leaves under its
+# double-indirect block), /small, /slowlink and /fastlink; each case then
+# changes one thing
 # with debugfs -w or a byte-level edit. Each image is checked to make
 # `e2fsck -fn` complain (the script fails otherwise). scripts/tests/
 # corrupt-guest.sh runs the cases in the guest.
@@ -36,7 +38,7 @@ trap 'rm -rf "$src"' EXIT
 # The source tree of the base image.
 mkdir "$src/dir"
 for i in $(seq -w 0 39); do printf 'entry %s\n' "$i" >"$src/dir/f$i"; done
-python3 - "$src" <<'PY'
+python3 - "$src" "$bs" <<'PY'
 import os, random, sys
 rng = random.Random("ext2rs-corrupt")
 root = sys.argv[1]
@@ -46,6 +48,10 @@ with open(os.path.join(root, "sparse"), "wb") as f:
     f.write(rng.randbytes(4096))
     f.seek(8 << 20)
     f.write(rng.randbytes(4096))
+bs, per = int(sys.argv[2]), int(sys.argv[2]) // 4
+with open(os.path.join(root, "span"), "wb") as f:
+    f.seek((12 + 2 * per - 2) * bs)
+    f.write(rng.randbytes(4 * bs))
 PY
 printf 'small\n' >"$src/small"
 ln -s "$(printf 'long/%.0s' $(seq 1 30))target" "$src/slowlink"
@@ -119,6 +125,7 @@ inodes_count=$(peek "$base" 1024 I)
 dir_blk=$(data_block "$base" /dir 0)
 file_ind=$(meta_block "$base" /file IND)
 sparse_dind=$(meta_block "$base" /sparse DIND)
+span_dind=$(meta_block "$base" /span DIND)
 # The third entry of /dir's first block (after "." and ".."); its fields.
 ent=$((dir_blk * bs + 24))
 
@@ -173,6 +180,13 @@ dfs "$img" "sif /sparse block[DIND] 4000000000"
 new sparse-dind-loop "access-error /sparse" "/sparse's double-indirect block points to itself (a loop)"
 first=$(python3 -c "print(((8 << 20) // $bs - 12 - $bs // 4) // ($bs // 4))")
 poke "$img" $((sparse_dind * bs + first * 4)) I "$sparse_dind"
+# A run that reaches the end of /span's first leaf maps the next leaf
+# from their parent, not by a walk from the top: its pointer is checked
+# there.
+new span-leaf-oor "access-error /span" "/span's second double-indirect leaf is 4000000000"
+poke "$img" $((span_dind * bs + 4)) I 4000000000
+new span-leaf-loop "access-error /span" "/span's second double-indirect leaf is its double-indirect block (a loop)"
+poke "$img" $((span_dind * bs + 4)) I "$span_dind"
 new inode-bad-mode "access-error /small" "/small has file type bits 0170000"
 dfs "$img" "sif /small mode 0170644"
 new symlink-slow-oor "access-error /slowlink" "/slowlink's block is 4000000000"

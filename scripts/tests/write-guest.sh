@@ -653,6 +653,82 @@ PY
 	done
 }
 
+# leaf_runs BS DEV: runs that go on from one leaf indirect block into
+# the next, read back cold. ext2rs maps the leaf arrays after a run's
+# first from their parent indirect block, not by a walk from the top, and
+# goes back to walking where the next leaf hangs from another parent. A
+# sparse file gets (in blocks, P pointers per block, from the first
+# block under the double-indirect block) data from 3 blocks before leaf 2
+# to 2 blocks into leaf 3, with leaves 4 and 5 missing; 3 blocks from
+# block 1 of leaf 6; and data from a leaf and 3 blocks before the end of
+# the double-indirect range to a leaf and 5 blocks into the
+# triple-indirect one (the end of the file). With the caches dropped,
+# the ranges around them must read back as written and holes as zeros,
+# and SEEK_DATA and
+# SEEK_HOLE must find every edge: a hole run goes on over missing leaves
+# and across the two parents.
+leaf_runs() {
+	py_scenario "$1" "$2" leaf-runs "runs across leaves and parents read back as written" <<'PY'
+import os, random, sys
+m = sys.argv[1]
+st = os.statvfs(m)
+bs, per = st.f_bsize, st.f_bsize // 4
+dind = 12 + per
+tind = dind + per * per
+data = [(dind + 2 * per - 3, dind + 3 * per + 2), (dind + 6 * per + 1, dind + 6 * per + 4),
+        (tind - per - 3, tind + per + 5)]
+rng = random.Random(5)
+content = {}
+path = f"{m}/leaves"
+fd = os.open(path, os.O_CREAT | os.O_RDWR | os.O_TRUNC)
+for start, end in data:
+    buf = rng.randbytes((end - start) * bs)
+    content[start] = buf
+    for off in range(0, len(buf), 64 << 10):
+        os.pwrite(fd, buf[off:off + (64 << 10)], start * bs + off)
+os.fsync(fd)
+os.close(fd)
+with open("/proc/sys/vm/drop_caches", "w") as f:
+    f.write("3")
+bad = []
+
+def expected(block, n):
+    out = bytearray(n * bs)
+    for start, end in data:
+        lo, hi = max(block, start), min(block + n, end)
+        if lo < hi:
+            src = content[start][(lo - start) * bs:(hi - start) * bs]
+            out[(lo - block) * bs:(hi - block) * bs] = src
+    return bytes(out)
+
+fd = os.open(path, os.O_RDONLY)
+for lo, hi in [(dind + per, dind + 7 * per), (tind - 2 * per, tind + per + 5)]:
+    for block in range(lo, hi, 256):
+        n = min(256, hi - block)
+        if os.pread(fd, n * bs, block * bs) != expected(block, n):
+            bad.append(f"blocks {block}..{block + n} read back wrong")
+            break
+edges = []
+pos = 0
+for start, end in data:
+    edges.append(("SEEK_DATA", pos, start * bs))
+    edges.append(("SEEK_HOLE", start * bs, end * bs))
+    pos = end * bs
+for name, at, want in edges:
+    got = os.lseek(fd, at, getattr(os, name))
+    if got != want:
+        bad.append(f"{name} from {at}: {got}, not {want}")
+try:
+    got = os.lseek(fd, pos, os.SEEK_DATA)
+    bad.append(f"SEEK_DATA from the end of the file: {got}, not ENXIO")
+except OSError:
+    pass
+os.close(fd)
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+PY
+}
+
 echo "# write-guest.sh: $fstype, $*, seed $seed, $(uname -r)"
 for spec in "$@"; do
 	IFS=: read -r bs dev filldev <<<"$spec"
@@ -668,6 +744,7 @@ for spec in "$@"; do
 	short_write "$bs" "$dev"
 	mappings "$bs" "$dev"
 	cold_walks "$bs" "$dev"
+	leaf_runs "$bs" "$dev"
 	[ "$fstype" = ext2rs ] && windows "$bs" "$dev"
 done
 finish
