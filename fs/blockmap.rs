@@ -106,6 +106,17 @@ struct Parent {
     level: usize,
 }
 
+/// Indirect block pointer `ptr`, met looking up `iblock`, as a block
+/// number: it must lie in the data area and not be one of `ancestors`
+/// (the indirect blocks above it on the path: a loop).
+fn indirect_block(inode: &INode<Ext2Fs>, iblock: u64, ptr: u32, ancestors: &[u64]) -> Result<u64> {
+    let block = u64::from(ptr);
+    if !inode.super_block().data().sb.data_block_valid(block, 1) || ancestors.contains(&block) {
+        return Err(bad_pointer(inode, iblock, ptr));
+    }
+    Ok(block)
+}
+
 /// What a walk down the block tree found: the mapping, or (for a walk
 /// that may not wait) an indirect block on the path that must be read
 /// first.
@@ -166,7 +177,6 @@ fn walk(
     reads: Reads,
 ) -> Result<Walk> {
     let sb = inode.super_block();
-    let sbi = sb.data();
     let corrupt = |e| crate::report(sb, inode.ino(), e);
     let path = blockmap::block_to_path(sb.block_size(), iblock).map_err(corrupt)?;
     let offsets = path.offsets();
@@ -205,10 +215,7 @@ fn walk(
             };
             return Ok(Walk::Mapped(run, reached));
         }
-        let block = u64::from(ptr);
-        if !sbi.sb.data_block_valid(block, 1) || ancestors.contains(&block) {
-            return Err(bad_pointer(inode, iblock, ptr));
-        }
+        let block = indirect_block(inode, iblock, ptr, &ancestors)?;
         let is_leaf = level + 1 == rest.len();
         let cached = match reads {
             Reads::Wait if is_leaf => Some(read_leaf(
@@ -311,11 +318,8 @@ fn next_leaf(
             leaf_left,
         )));
     }
-    let block = u64::from(ptr);
     let above = parent.ancestors.get(..parent.level).ok_or(EINVAL)?;
-    if !sb.data().sb.data_block_valid(block, 1) || above.contains(&block) {
-        return Err(bad_pointer(inode, iblock, ptr));
-    }
+    let block = indirect_block(inode, iblock, ptr, above)?;
     // As a walk does: the leaves ahead are asked for before this one is
     // waited for.
     read_leaves_ahead(inode, &parent.bh, index);
