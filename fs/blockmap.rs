@@ -225,13 +225,10 @@ fn walk(
                 block,
             )?),
             Reads::Wait => Some(sb.bread(block)?),
-            Reads::Cached => {
-                let bh = sb.bread_cached(block);
-                if bh.is_none() && is_leaf {
-                    read_leaves_around(inode, holder.as_ref(), offsets.get(level));
-                }
-                bh
+            Reads::Cached if is_leaf => {
+                leaf_cached(inode, holder.as_ref(), offsets.get(level), block)
             }
+            Reads::Cached => sb.bread_cached(block),
             Reads::Miss => None,
         };
         let Some(bh) = cached else {
@@ -276,14 +273,26 @@ fn read_leaf(
     index: Option<&usize>,
     block: u64,
 ) -> Result<BufferHead> {
-    let sb = inode.super_block();
-    match sb.bread_cached(block) {
+    match leaf_cached(inode, parent, index, block) {
         Some(bh) => Ok(bh),
-        None => {
-            read_leaves_around(inode, parent, index);
-            sb.bread(block)
-        }
+        None => inode.super_block().bread(block),
     }
+}
+
+/// Leaf indirect block `block`, pointer `index` of `parent`, if the
+/// buffer cache holds it; if not, the batch of leaves around it is
+/// started (see [`read_leaves_around`]), the leaf itself not.
+fn leaf_cached(
+    inode: &INode<Ext2Fs>,
+    parent: Option<&BufferHead>,
+    index: Option<&usize>,
+    block: u64,
+) -> Option<BufferHead> {
+    let bh = inode.super_block().bread_cached(block);
+    if bh.is_none() {
+        read_leaves_around(inode, parent, index);
+    }
+    bh
 }
 
 /// Maps the leaf array after `parent`'s last, from its first block
