@@ -68,14 +68,7 @@ impl Leaf<'_> {
                 let rest = ptrs.get(from..).unwrap_or_default();
                 run_len(first, rest.iter().copied(), max)
             }
-            Leaf::Indirect(bh) => {
-                let rest = bh.data().get(from.saturating_mul(4)..).unwrap_or_default();
-                let ptrs = rest.chunks_exact(4).map_while(|c| {
-                    let bytes = c.first_chunk::<4>()?;
-                    Some(u32::from_le_bytes(*bytes))
-                });
-                run_len(first, ptrs, max)
-            }
+            Leaf::Indirect(bh) => run_len(first, le32s(bh.data(), from), max),
         }
     }
 }
@@ -101,10 +94,22 @@ fn run_len(first: u32, rest: impl Iterator<Item = u32>, max: u64) -> u64 {
     len
 }
 
+/// The little-endian pointers of an indirect block from index `from` on
+/// (none if `from` is past its end).
+fn le32s(data: &[u8], from: usize) -> impl Iterator<Item = u32> + '_ {
+    let rest = from
+        .checked_mul(4)
+        .and_then(|at| data.get(at..))
+        .unwrap_or_default();
+    rest.chunks_exact(4).map_while(|c| {
+        let bytes = c.first_chunk::<4>()?;
+        Some(u32::from_le_bytes(*bytes))
+    })
+}
+
 /// The little-endian pointer at index `i` of an indirect block.
 fn le32_at(data: &[u8], i: usize) -> Option<u32> {
-    let bytes = data.get(i.checked_mul(4)?..)?.first_chunk::<4>()?;
-    Some(u32::from_le_bytes(*bytes))
+    le32s(data, i).next()
 }
 
 /// Reports a block pointer that cannot be right.
