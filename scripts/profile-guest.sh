@@ -41,6 +41,13 @@
 #            windows, mapped one after the other (mmap -w, mwrite, munmap),
 #            then fsync: a window is too small for a PMD mapping, so every
 #            4 KiB page faults alone into a folio of up to 2 MiB
+#   mread    files written by iozone and synced before, caches dropped,
+#            then iozone -B's read (-i 1 -+n) of each: the file read
+#            through a mapping, a record copied out at a time, so the
+#            read faults, their read-around and the readahead they start.
+#            iozone, not xfs_io's mread, whose byte-at-a-time loop would
+#            hide the kernel's part; iozone also writes the files, as it
+#            checks its own pattern on reading
 # Output per run, named <fs>-<bs>-<phase>-t<threads>: .data (perf),
 # .txt (perf report, flat, by task, module and symbol), .callers.txt (the
 # call chains of the symbols over 3%), .children.txt (inclusive: each
@@ -95,9 +102,10 @@ fail() { say "FAILED: $*"; echo "$*" >>"$res/failures"; }
 # file at once, each write followed by fsync; or (prandom) the same
 # pwrite at random offsets; or (prandread) pread at random offsets; or
 # (mwrite) the file sized to SIZE and every byte stored to through a
-# shared mapping, then msync;
-# or (mwindow) every byte of SIZE stored to through one 1 MiB mapping
-# after another, then fsync; xfs_io's summary lines on stdout.
+# shared mapping, then msync; or (iowrite) iozone's write of the file;
+# or (mread) iozone's read of it through a mapping; or (mwindow) every
+# byte of SIZE stored to through one 1 MiB mapping after another, then
+# fsync. xfs_io's and iozone's output is discarded.
 io() {
 	local op=$1 i pids=() st=0 cmds
 	case "$op" in
@@ -106,6 +114,11 @@ io() {
 	prandread) cmds=(-c "pread -q -R -b ${rec_kb}k 0 ${size_kb}k") ;;
 	mwrite) cmds=(-c "truncate ${size_kb}k" -c "mmap -w 0 ${size_kb}k"
 		-c "mwrite -S 0x5a 0 ${size_kb}k" -c "msync -s 0 ${size_kb}k") ;;
+	iowrite | mread)
+		cmds=(iozone -i "$([ "$op" = iowrite ] && echo 0 || echo 1)" -+n -w -e
+			-s "${size_kb}k" -r "${rec_kb}k")
+		[ "$op" = mread ] && cmds+=(-B)
+		;;
 	mwindow)
 		cmds=()
 		for ((i = 0; i < size_kb / 1024; i++)); do
@@ -116,7 +129,13 @@ io() {
 	*) cmds=(-c "$op -q -b ${rec_kb}k 0 ${size_kb}k") ;;
 	esac
 	for ((i = 0; i < threads; i++)); do
-		xfs_io -f "${cmds[@]}" "$mnt/file.$i" >/dev/null &
+		if [ "${cmds[0]}" = iozone ]; then
+			# In the filesystem under test, as scripts/bench-guest.sh
+			# runs it: the guest's root is read-only.
+			(cd "$mnt" && "${cmds[@]}" -f "$mnt/file.$i" >/dev/null) &
+		else
+			xfs_io -f "${cmds[@]}" "$mnt/file.$i" >/dev/null &
+		fi
 		pids+=($!)
 	done
 	for p in "${pids[@]}"; do wait "$p" || st=1; done
@@ -173,6 +192,7 @@ run() { # FS BS PHASE
 	randwrite) io pwrite && drop_caches ;;
 	mrewrite | mwindow) io mwrite ;;
 	read | randread) io pwrite && drop_caches ;;
+	mread) io iowrite && drop_caches ;;
 	*) fail "unknown phase $phase"; umount "$mnt"; return ;;
 	esac
 	local op=pwrite
@@ -181,6 +201,7 @@ run() { # FS BS PHASE
 	[ "$phase" = randread ] && op=prandread
 	[ "$phase" = mrewrite ] && op=mwrite
 	[ "$phase" = mwindow ] && op=mwindow
+	[ "$phase" = mread ] && op=mread
 	# The disk's request counts around the phase (perf's own start and
 	# stop do no I/O to it): how many reads and writes reached the disk,
 	# and their average size, which MiB/s alone does not show.
