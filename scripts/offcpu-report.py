@@ -3,15 +3,16 @@
 """Where tasks sleep: sums the off-CPU time in a `perf script` dump of
 sched:sched_switch events with call chains (scripts/profile --offcpu).
 
-    offcpu-report.py [--comm NAME] [--frames N] [--top N] FILE.sched
+    offcpu-report.py [--comm NAMES] [--frames N] [--top N] FILE.sched
 
 A task's time away is the gap between its switch out and its next switch
 in; it is charged to the call chain at the switch out, cut to the first
 N frames below the scheduler's own (schedule, io_schedule, ...). Printed:
 the total per task state (D: uninterruptible, e.g. I/O or a mutex; S:
 interruptible; R: preempted while runnable), then the chains with the
-most time, as a markdown table. Only tasks named NAME (default xfs_io,
-the profile's writers) are counted.
+most time, as a markdown table. Only tasks with one of the
+comma-separated NAMES are counted (default xfs_io,iozone: the programs
+the profile's phases run; no phase runs both).
 """
 
 import argparse
@@ -98,12 +99,13 @@ def chain(frames, n):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--comm", default="xfs_io")
+    ap.add_argument("--comm", default="xfs_io,iozone")
     ap.add_argument("--frames", type=int, default=10)
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("file")
     a = ap.parse_args()
 
+    comms = set(a.comm.split(","))
     away = {}  # pid -> (time, state, chain)
     by_state = collections.Counter()
     by_chain = collections.Counter()
@@ -119,7 +121,7 @@ def main():
                 by_state[st] += ms
                 by_chain[(st, ch)] += ms
                 count[(st, ch)] += 1
-            if comm == a.comm and prev != 0:
+            if comm in comms and prev != 0:
                 # "R+" and "R" are both preemptions.
                 away[prev] = (t, state.rstrip("+"), chain(frames, a.frames))
     if first is None:

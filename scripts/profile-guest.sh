@@ -108,34 +108,30 @@ fail() { say "FAILED: $*"; echo "$*" >>"$res/failures"; }
 # fsync. xfs_io's and iozone's output is discarded.
 io() {
 	local op=$1 i pids=() st=0 cmds
+	# Each OP's command line, but for the file, which comes last.
+	local xfs=(xfs_io -f) ioz=(iozone -+n -w -e -s "${size_kb}k" -r "${rec_kb}k")
 	case "$op" in
-	pwrite) cmds=(-c "pwrite -q -b ${rec_kb}k 0 ${size_kb}k" -c fsync) ;;
-	prandom) cmds=(-c "pwrite -q -R -b ${rec_kb}k 0 ${size_kb}k" -c fsync) ;;
-	prandread) cmds=(-c "pread -q -R -b ${rec_kb}k 0 ${size_kb}k") ;;
-	mwrite) cmds=(-c "truncate ${size_kb}k" -c "mmap -w 0 ${size_kb}k"
+	pwrite) cmds=("${xfs[@]}" -c "pwrite -q -b ${rec_kb}k 0 ${size_kb}k" -c fsync) ;;
+	prandom) cmds=("${xfs[@]}" -c "pwrite -q -R -b ${rec_kb}k 0 ${size_kb}k" -c fsync) ;;
+	prandread) cmds=("${xfs[@]}" -c "pread -q -R -b ${rec_kb}k 0 ${size_kb}k") ;;
+	mwrite) cmds=("${xfs[@]}" -c "truncate ${size_kb}k" -c "mmap -w 0 ${size_kb}k"
 		-c "mwrite -S 0x5a 0 ${size_kb}k" -c "msync -s 0 ${size_kb}k") ;;
-	iowrite | mread)
-		cmds=(iozone -i "$([ "$op" = iowrite ] && echo 0 || echo 1)" -+n -w -e
-			-s "${size_kb}k" -r "${rec_kb}k")
-		[ "$op" = mread ] && cmds+=(-B)
-		;;
+	iowrite) cmds=("${ioz[@]}" -i 0 -f) ;;
+	mread) cmds=("${ioz[@]}" -i 1 -B -f) ;;
 	mwindow)
-		cmds=()
+		cmds=("${xfs[@]}")
 		for ((i = 0; i < size_kb / 1024; i++)); do
 			cmds+=(-c "mmap -w ${i}m 1m" -c "mwrite -S 0x5b ${i}m 1m" -c munmap)
 		done
 		cmds+=(-c fsync)
 		;;
-	*) cmds=(-c "$op -q -b ${rec_kb}k 0 ${size_kb}k") ;;
+	*) cmds=("${xfs[@]}" -c "$op -q -b ${rec_kb}k 0 ${size_kb}k") ;;
 	esac
 	for ((i = 0; i < threads; i++)); do
-		if [ "${cmds[0]}" = iozone ]; then
-			# In the filesystem under test, as scripts/bench-guest.sh
-			# runs it: the guest's root is read-only.
-			(cd "$mnt" && "${cmds[@]}" -f "$mnt/file.$i" >/dev/null) &
-		else
-			xfs_io -f "${cmds[@]}" "$mnt/file.$i" >/dev/null &
-		fi
+		# In the filesystem under test, as scripts/bench-guest.sh runs
+		# iozone, whose working directory must be writable: the guest's
+		# root is read-only.
+		(cd "$mnt" && exec "${cmds[@]}" "$mnt/file.$i" >/dev/null) &
 		pids+=($!)
 	done
 	for p in "${pids[@]}"; do wait "$p" || st=1; done
