@@ -28,6 +28,7 @@ use crate::format::inode::s_isreg;
 use crate::inode::DiskInode;
 use crate::rsv::Reservation;
 use crate::sb::Ext2Fs;
+use crate::vfs::blk;
 use crate::vfs::buffer::BufferHead;
 use crate::vfs::inode::INode;
 use core::sync::atomic::Ordering;
@@ -340,7 +341,7 @@ fn read_leaf(
 
 /// Leaf indirect block `block`, pointer `index` of `parent`, if the
 /// buffer cache holds it; if not, the batch of leaves around it is
-/// started (see [`read_leaves_around`]), the leaf itself not.
+/// started, the leaf among them (see [`read_leaves_around`]).
 fn leaf_cached(
     inode: &INode<Ext2Fs>,
     parent: Option<&BufferHead>,
@@ -436,7 +437,7 @@ fn read_leaves_ahead(inode: &INode<Ext2Fs>, parent: &BufferHead, index: usize, n
     };
     if index % n == 0 {
         let end = index + 2 * n + 1;
-        read_leaves(inode, parent, index + n..end, Some(index));
+        read_leaves(inode, parent, index + n..end);
         read_next_parent_ahead(inode, parent, end, n, next);
     }
 }
@@ -466,7 +467,7 @@ fn read_next_parent_ahead(
         return;
     }
     match sb.bread_cached(block) {
-        Some(bh) if end > per_parent => read_leaves(inode, &bh, 0..end - per_parent, None),
+        Some(bh) if end > per_parent => read_leaves(inode, &bh, 0..end - per_parent),
         Some(_) => {}
         None => sb.breadahead(block),
     }
@@ -484,26 +485,27 @@ fn leaves_per_batch(inode: &INode<Ext2Fs>) -> Option<usize> {
         .map(|n| n.max(1))
 }
 
-/// Starts reading the leaves `range` of `parent`, but not leaf `skip`
-/// (the walk reads that one itself). Pointers that cannot be right are
-/// skipped: the walk that reaches one reports it.
-fn read_leaves(
-    inode: &INode<Ext2Fs>,
-    parent: &BufferHead,
-    range: core::ops::Range<usize>,
-    skip: Option<usize>,
-) {
+/// Starts reading the leaves `range` of `parent`, in one plug: the leaves
+/// of a batch gather at the ends of reservation windows, and the block
+/// layer then merges neighbours into one request. Unplugged, each 1 KiB
+/// leaf went to the disk alone: a random writer of a 256 MiB file at
+/// 1 KiB blocks whose leaves were not cached sent 1031 requests of 1 KiB.
+/// Pointers that cannot be right are skipped: the walk that reaches one
+/// reports it.
+fn read_leaves(inode: &INode<Ext2Fs>, parent: &BufferHead, range: core::ops::Range<usize>) {
     let sb = inode.super_block();
-    for i in range.filter(|&i| Some(i) != skip) {
-        // Past the end of the parent: its last leaf is reached.
-        let Some(ptr) = le32_at(parent.data(), i) else {
-            break;
-        };
-        let block = u64::from(ptr);
-        if ptr != 0 && sb.data().sb.data_block_valid(block, 1) {
-            sb.breadahead(block);
+    blk::plugged(|| {
+        for i in range {
+            // Past the end of the parent: its last leaf is reached.
+            let Some(ptr) = le32_at(parent.data(), i) else {
+                break;
+            };
+            let block = u64::from(ptr);
+            if ptr != 0 && sb.data().sb.data_block_valid(block, 1) {
+                sb.breadahead(block);
+            }
         }
-    }
+    });
 }
 
 /// Starts reading the batch of leaf indirect blocks around a leaf the
@@ -513,7 +515,10 @@ fn read_leaves(
 /// A random reader or writer of a file whose leaves the page cache has
 /// pushed out would otherwise wait for one leaf at a time, at 1 KiB
 /// blocks one 1 KiB read for every 256 KiB of file, where neighbouring
-/// leaves are read in the same plug, most of them into the same page.
+/// leaves are read in one plug, most of them into the same page. The
+/// leaf itself is in the batch: the read its walk then waits for (a
+/// `bread` that finds it in flight) is the batch's request, not one of
+/// its own behind it.
 fn read_leaves_around(inode: &INode<Ext2Fs>, parent: Option<&BufferHead>, index: Option<&usize>) {
     let (Some(parent), Some(&index)) = (parent, index) else {
         return;
@@ -523,7 +528,7 @@ fn read_leaves_around(inode: &INode<Ext2Fs>, parent: Option<&BufferHead>, index:
     };
     let batch = 2 * n;
     let first = index - index % batch;
-    read_leaves(inode, parent, first..first + batch, Some(index));
+    read_leaves(inode, parent, first..first + batch);
 }
 
 /// Extends a run from `leaf[start]` over up to `max` pointers.

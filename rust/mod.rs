@@ -11,6 +11,7 @@
 pub mod acl;
 pub mod address_space;
 pub mod bindings;
+pub mod blk;
 pub mod buffer;
 pub mod cred;
 pub mod dentry;
