@@ -301,12 +301,20 @@ for i in range(DATA):
     dirty(i)
 watch = [(sfds[i], per) for i in (0, 2)] + [(fd, size) for fd in dfds]
 before = [frames(fd, n) for fd, n in watch]
-with open("/proc/sys/vm/compact_memory", "w") as f:
-    f.write("1")
-after = [frames(fd, n) for fd, n in watch]
-moved = sum(a != b for x, y in zip(before, after) for a, b in zip(x, y))
+# Compaction is best effort: a pass can end early (a folio it could not
+# place, contention) before it reaches the watched pages, as one pass at
+# 1 KiB blocks did in one run of many (0 of ~36000 moved). A second pass
+# starts where the scanners are then.
+for attempt in range(1, 4):
+    with open("/proc/sys/vm/compact_memory", "w") as f:
+        f.write("1")
+    after = [frames(fd, n) for fd, n in watch]
+    moved = sum(a != b for x, y in zip(before, after) for a, b in zip(x, y))
+    if moved:
+        break
 total = sum(len(x) for x in before)
-print(f"{moved} of {total} watched pages moved ({per >> 20} MiB x {SPARSE} sparse files read)")
+print(f"{moved} of {total} watched pages moved in {attempt} compaction pass(es) "
+      f"({per >> 20} MiB x {SPARSE} sparse files read)")
 bad = []
 for i in range(DATA):
     if maps[i][:] != keep[i]:
@@ -323,7 +331,7 @@ for i in range(DATA):
         if f.read() != keep[i]:
             bad.append(f"k{i} differs on the disk")
 if moved == 0:
-    bad.append("compaction moved none of the watched pages")
+    bad.append("three compaction passes moved none of the watched pages")
 print("\n".join(bad))
 sys.exit(1 if bad else 0)
 PY
