@@ -2,7 +2,7 @@
 
 //! Plugging the block I/O a task submits.
 //!
-//! C header: [`include/linux/blkdev.h`](srctree/include/linux/blkdev.h)
+//! C headers: [`include/linux/blkdev.h`](srctree/include/linux/blkdev.h)
 
 use crate::vfs::bindings;
 

@@ -303,8 +303,9 @@ watch = [(sfds[i], per) for i in (0, 2)] + [(fd, size) for fd in dfds]
 before = [frames(fd, n) for fd, n in watch]
 # Compaction is best effort: a pass can end early (a folio it could not
 # place, contention) before it reaches the watched pages, as one pass at
-# 1 KiB blocks did in one run of many (0 of ~36000 moved). A second pass
-# starts where the scanners are then.
+# 1 KiB blocks did in one run of many (0 of ~36000 moved). Each pass
+# scans the whole zone again (compact_node sets whole_zone); a later one
+# meets memory that has changed since and can get further.
 for attempt in range(1, 4):
     with open("/proc/sys/vm/compact_memory", "w") as f:
         f.write("1")
