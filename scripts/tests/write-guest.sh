@@ -17,11 +17,12 @@
 #
 # Scenarios: mmap-extend, mmap-eof-gap, mmap-holes, dio, truncate-levels,
 # storm on DEV (one after the other, the image keeps what each left),
-# fill on FILLDEV, then on DEV what fsync of a file and of a directory
-# puts on the disk (read back past the page cache with debugfs -D),
-# whether compaction can move the files' page-cache folios, what a write
-# that faults in its buffer leaves, where mappings are placed and what
-# stores through them after a truncation reach, and (ext2rs) how
+# fill on FILLDEV, then on FILLDEV made afresh that the blocks reserved
+# for root stay root's, then on DEV what fsync of a file and of a
+# directory puts on the disk (read back past the page cache with debugfs
+# -D), whether compaction can move the files' page-cache folios, what a
+# write that faults in its buffer leaves, where mappings are placed and
+# what stores through them after a truncation reach, and (ext2rs) how
 # reservation windows keep files apart.
 # Every wtest case and every mount/umount/e2fsck step is
 # one numbered "ok N - ..." or "not ok N - ..." line; wtest dying without a
@@ -738,6 +739,98 @@ sys.exit(1 if bad else 0)
 PY
 }
 
+# root_reserve BS FILLDEV: the blocks mke2fs -m reserves for root. On a
+# fresh filesystem with 10% reserved, a writer that is not root (uid and
+# gid 1000, no capabilities) writes one file until ENOSPC: statfs must
+# then show the reserve still free, and no more than a few blocks over
+# it (a write that needs a new leaf indirect block fails with one block
+# left). Root then writes a second file until ENOSPC, into the reserve:
+# it must get most of it and leave at most a few blocks free. Both files
+# must read back whole from the disk, and e2fsck find nothing.
+root_reserve() {
+	local bs=$1 dev=$2 what="$fstype-$1 root-reserve"
+	echo "# === $what"
+	step "$what: mke2fs -b $bs -m 10" mke2fs -q -F -t ext2 -b "$bs" -m 10 "$dev" || return
+	step "$what: mount -t $fstype $dev" mount -t "$fstype" "$dev" "$mnt" || return
+	step "$what: a user stops at the reserve, root writes into it" python3 - "$mnt" <<'PY'
+import errno, os, sys
+m = sys.argv[1]
+CHUNK = b"\x5a" * (64 << 10)
+SLACK = 4  # blocks left over at an ENOSPC: a write needs its leaf too
+
+def fill(path, uid):
+    """Writes path as uid (0: as root) until ENOSPC, in a child process;
+    returns the bytes written."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        try:
+            if uid:
+                os.setgroups([])
+                os.setresgid(uid, uid, uid)
+                os.setresuid(uid, uid, uid)
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o644)
+            off = 0
+            while True:
+                try:
+                    off += os.pwrite(fd, CHUNK, off)
+                except OSError as e:
+                    if e.errno != errno.ENOSPC:
+                        raise
+                    break
+            os.fsync(fd)
+            os.close(fd)
+            os.write(w, str(off).encode())
+            os._exit(0)
+        except BaseException as e:
+            os.write(w, f"{path} as uid {uid}: {e!r}".encode())
+            os._exit(1)
+    os.close(w)
+    out = b""
+    while chunk := os.read(r, 4096):
+        out += chunk
+    os.close(r)
+    _, status = os.waitpid(pid, 0)
+    if status != 0:
+        sys.exit(out.decode())
+    return int(out)
+
+os.chmod(m, 0o777)
+st = os.statvfs(m)
+bs, reserved = st.f_bsize, st.f_bfree - st.f_bavail
+bad = []
+if reserved < 64:
+    sys.exit(f"{reserved} blocks reserved: mke2fs -m 10 did not take")
+user = fill(f"{m}/user", 1000)
+st = os.statvfs(m)
+print(f"block size {bs}, {reserved} reserved; the user wrote {user} bytes, "
+      f"leaving {st.f_bfree} free, {st.f_bavail} available")
+if not reserved <= st.f_bfree <= reserved + SLACK:
+    bad.append(f"{st.f_bfree} blocks free after the user's ENOSPC, not {reserved} to {reserved + SLACK}")
+free = st.f_bfree
+root = fill(f"{m}/root", 0)
+st = os.statvfs(m)
+print(f"root wrote {root} bytes into the reserve, leaving {st.f_bfree} free")
+# Root's file needs an indirect block per leaf of data too.
+if root < (free - free // 64 - 2 * SLACK) * bs:
+    bad.append(f"root wrote {root} bytes of {free} free blocks of {bs}")
+if st.f_bfree > SLACK:
+    bad.append(f"{st.f_bfree} blocks free after root's ENOSPC")
+with open("/proc/sys/vm/drop_caches", "w") as f:
+    f.write("3")
+for name, size in (("user", user), ("root", root)):
+    with open(f"{m}/{name}", "rb") as f:
+        data = f.read()
+    if len(data) != size or data.strip(b"\x5a"):
+        bad.append(f"{name}: {len(data)} bytes read back, not {size} of 0x5a")
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+PY
+	sed -n 's/^\(block size\|root wrote\)/# &/p' "$log"
+	umount_fsck "$what" "$dev"
+}
+
 echo "# write-guest.sh: $fstype, $*, seed $seed, $(uname -r)"
 for spec in "$@"; do
 	IFS=: read -r bs dev filldev <<<"$spec"
@@ -748,6 +841,7 @@ for spec in "$@"; do
 	scenario "$bs" "$dev" truncate-levels
 	scenario "$bs" "$dev" storm ${WTEST_STORM_OPS:+--ops "$WTEST_STORM_OPS"}
 	scenario "$bs" "$filldev" fill
+	root_reserve "$bs" "$filldev"
 	durable "$bs" "$dev"
 	migrate "$bs" "$dev"
 	short_write "$bs" "$dev"
