@@ -98,15 +98,23 @@ fn in_system_zone(sbi: &SbInfo, desc: &GroupDesc, block: u64, count: u64) -> boo
         )
 }
 
-/// Blocks an allocation may take: all free blocks for a privileged
-/// caller, else all but the ones reserved for root
-/// (`ext2_has_free_blocks`).
-fn available(sbi: &SbInfo) -> u64 {
+/// How many of `want` blocks an allocation may take: as many as are free
+/// for a privileged caller, else as many as are free beyond the ones
+/// reserved for root (`ext2_has_free_blocks`). As in ext2, the privilege
+/// is asked about only when the request reaches into the reserve:
+/// `capable` goes through the security modules and marks the task as
+/// having used superuser privileges (`PF_SUPERPRIV`, process accounting's
+/// `ASU` flag), which an allocation that needs none must not do.
+fn available(sbi: &SbInfo, want: u64) -> u64 {
     let free = sbi.free_blocks.load(Ordering::Relaxed);
-    if crate::vfs::cred::capable_sys_resource() {
-        return free;
+    let unreserved = free.saturating_sub(u64::from(sbi.sb.s_r_blocks_count));
+    if want <= unreserved {
+        return want;
     }
-    free.saturating_sub(u64::from(sbi.sb.s_r_blocks_count))
+    if crate::vfs::cred::capable_sys_resource() {
+        return want.min(free);
+    }
+    unreserved
 }
 
 /// Allocates up to `count` contiguous blocks, as near `goal` as possible:
@@ -131,11 +139,11 @@ fn search(
     mut try_group: impl FnMut(u32, u32, u32) -> Result<Option<(u64, u32)>>,
 ) -> Result<Option<(u64, u32)>> {
     let sbi = sb.data();
-    let avail = available(sbi);
-    if avail == 0 {
+    let count = available(sbi, u64::from(count.max(1)));
+    if count == 0 {
         return Err(ENOSPC);
     }
-    let count = u32::try_from(u64::from(count).min(avail))?.max(1);
+    let count = u32::try_from(count)?;
     let ngroups = sbi.sb.groups_count();
     let goal = if sbi.sb.data_block_valid(goal, 1) {
         goal
@@ -253,7 +261,7 @@ pub(crate) fn new_blocks_rsv(
 /// Where `goal` lies, as its group, its bit and the bit the file's window
 /// ends at, if the window holds it and the caller may allocate at all.
 fn window_holding(sbi: &SbInfo, rsv: &Reservation, goal: u64) -> Option<(u32, u32, u32)> {
-    if !sbi.sb.data_block_valid(goal, 1) || available(sbi) == 0 {
+    if !sbi.sb.data_block_valid(goal, 1) || available(sbi, 1) == 0 {
         return None;
     }
     let (group, bit) = sbi.sb.block_group(goal)?;
@@ -300,7 +308,7 @@ pub(crate) fn new_blocks_in_window_at(
     let Some((group, goal_bit, end)) = window_holding(sbi, rsv, goal) else {
         return Ok(None);
     };
-    let max = u32::try_from(u64::from(count).min(available(sbi)))?.min(end - goal_bit);
+    let max = u32::try_from(available(sbi, u64::from(count)))?.min(end - goal_bit);
     let got = alloc_picked(sb, group, |bitmap, size, _| {
         let run = bitmap::find_free_run(bitmap, size, goal_bit, max);
         Ok(run.filter(|&(start, _)| start == goal_bit))
