@@ -438,13 +438,13 @@ fn read_leaves_ahead(inode: &INode<Ext2Fs>, parent: &BufferHead, index: usize, n
     if index % n == 0 {
         let end = index + 2 * n + 1;
         read_leaves(inode, parent, index + n..end);
-        read_next_parent_ahead(inode, parent, end, n, next);
+        read_next_parent_ahead(inode, end, n, next);
     }
 }
 
 /// Starts reading the next parent of leaf arrays, block `next`, when the
-/// leaves read ahead in `parent` end within `n` leaves of its end (`end`
-/// is one past the last), and the first leaves of `next` once they run
+/// leaves read ahead in the current parent end within `n` leaves of its
+/// end (`end` is one past the last), and the first leaves of `next` once they run
 /// past it and `next` is in the buffer cache: `n` leaves on, a batch
 /// later, it is. At 1 KiB blocks a parent maps 64 MiB, and past 64 MiB
 /// into a file every parent hangs from the triple-indirect block; a
@@ -453,16 +453,15 @@ fn read_leaves_ahead(inode: &INode<Ext2Fs>, parent: &BufferHead, index: usize, n
 /// first leaf: 660 to 726 ms in 133 waits of a 4.7 to 6.4 s four-thread
 /// read of 1 GiB files (off-CPU profile, lockdep kernel), 76 to 118 ms in
 /// 23 with this. At 4 KiB blocks a parent maps 4 GiB.
-fn read_next_parent_ahead(
-    inode: &INode<Ext2Fs>,
-    parent: &BufferHead,
-    end: usize,
-    n: usize,
-    next: u32,
-) {
-    let per_parent = parent.data().len() / core::mem::size_of::<u32>();
-    let block = u64::from(next);
+fn read_next_parent_ahead(inode: &INode<Ext2Fs>, end: usize, n: usize, next: u32) {
     let sb = inode.super_block();
+    let Some(per_parent) = blockmap::addr_per_block(sb.block_size())
+        .ok()
+        .and_then(|n| usize::try_from(n).ok())
+    else {
+        return;
+    };
+    let block = u64::from(next);
     if end + n <= per_parent || next == 0 || !sb.data().sb.data_block_valid(block, 1) {
         return;
     }
