@@ -53,7 +53,10 @@
 # call chains of the symbols over 3%), .children.txt (inclusive: each
 # symbol with its callees, over 0.5%), .log (perf's messages), .time (the
 # phase's start and end), .fsck (ext2, ext2rs); RESULTS/summary (MiB/s per
-# run); RESULTS/failures if a run failed.
+# run); RESULTS/kallsyms (the guest's symbols, the module's among them,
+# for reports the summaries leave out: on the host, `perf report -i
+# RUN.data --kallsyms RESULTS/kallsyms --children -S SYMBOL -g callee`);
+# RESULTS/failures if a run failed.
 set -euo pipefail
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 
@@ -266,6 +269,7 @@ run() { # FS BS PHASE
 
 : >"$res/summary"
 warm_memory
+cp /proc/kallsyms "$res/kallsyms"
 for bs in $(list "$PROF_BS"); do
 	for phase in $(list "$PROF_PHASES"); do
 		for fs in $(list "$PROF_FS"); do
