@@ -444,9 +444,9 @@ fn read_leaves_ahead(inode: &INode<Ext2Fs>, parent: &BufferHead, index: usize, n
 
 /// Starts reading the next parent of leaf arrays, block `next`, when the
 /// leaves read ahead in the current parent end within `n` leaves of its
-/// end (`end` is one past the last), and the first leaves of `next` once they run
-/// past it and `next` is in the buffer cache: `n` leaves on, a batch
-/// later, it is. At 1 KiB blocks a parent maps 64 MiB, and past 64 MiB
+/// end (`end` is one past the last), and the first leaves of `next` once
+/// they run past it and `next` is in the buffer cache: `n` leaves on, a
+/// batch later, it is. At 1 KiB blocks a parent maps 64 MiB, and past 64 MiB
 /// into a file every parent hangs from the triple-indirect block; a
 /// sequential reader of a file whose blocks are not cached otherwise
 /// waited at each new parent for two reads in turn, the parent and its
@@ -457,7 +457,7 @@ fn read_next_parent_ahead(inode: &INode<Ext2Fs>, end: usize, n: usize, next: u32
     let sb = inode.super_block();
     let Some(per_parent) = blockmap::addr_per_block(sb.block_size())
         .ok()
-        .and_then(|n| usize::try_from(n).ok())
+        .and_then(|per| usize::try_from(per).ok())
     else {
         return;
     };
