@@ -20,6 +20,7 @@ use crate::rsv::Reservation;
 use crate::sb::Ext2Fs;
 use crate::sb::SbInfo;
 use crate::vfs::buffer::BufferHead;
+use crate::vfs::cred;
 use crate::vfs::sb::SuperBlock;
 use core::sync::atomic::Ordering;
 use kernel::prelude::*;
@@ -99,22 +100,34 @@ fn in_system_zone(sbi: &SbInfo, desc: &GroupDesc, block: u64, count: u64) -> boo
 }
 
 /// How many of `want` blocks an allocation may take: as many as are free
-/// for a privileged caller, else as many as are free beyond the ones
-/// reserved for root (`ext2_has_free_blocks`). As in ext2, the privilege
-/// is asked about only when the request reaches into the reserve:
-/// `capable` goes through the security modules and marks the task as
-/// having used superuser privileges (`PF_SUPERPRIV`, process accounting's
-/// `ASU` flag), which an allocation that needs none must not do.
+/// for a caller who may use the blocks reserved for root
+/// ([`may_use_reserve`]), else as many as are free beyond them
+/// (`ext2_has_free_blocks`). As in ext2, who the caller is is asked only
+/// when the request reaches into the reserve: `capable` goes through the
+/// security modules and marks the task as having used superuser
+/// privileges (`PF_SUPERPRIV`, process accounting's `ASU` flag), which an
+/// allocation that needs none must not do.
 fn available(sbi: &SbInfo, want: u64) -> u64 {
     let free = sbi.free_blocks.load(Ordering::Relaxed);
     let unreserved = free.saturating_sub(u64::from(sbi.sb.s_r_blocks_count));
     if want <= unreserved {
         return want;
     }
-    if crate::vfs::cred::capable_sys_resource() {
+    if may_use_reserve(sbi) {
         return want.min(free);
     }
     unreserved
+}
+
+/// Whether the current task may allocate the blocks reserved for root, as
+/// ext2 decides: with `CAP_SYS_RESOURCE`, as the superblock's reserve user
+/// (`s_def_resuid`, `tune2fs -u`; root unless set), or in its reserve
+/// group (`s_def_resgid`, `tune2fs -g`), unless that group is root's.
+fn may_use_reserve(sbi: &SbInfo) -> bool {
+    let (uid, gid) = (sbi.sb.s_def_resuid, sbi.sb.s_def_resgid);
+    cred::capable_sys_resource()
+        || cred::fsuid_is(u32::from(uid))
+        || (gid != 0 && cred::in_group(u32::from(gid)))
 }
 
 /// Allocates up to `count` contiguous blocks, as near `goal` as possible:

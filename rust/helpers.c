@@ -506,3 +506,22 @@ void ext2rs_set_cached_acl(struct inode *inode, int type,
 {
 	set_cached_acl(inode, type, acl);
 }
+
+/*
+ * Whether the current task's filesystem uid is @uid, a uid of the initial
+ * user namespace as the superblock stores it (s_def_resuid): the user
+ * ext2 lets use the blocks reserved for root (ext2_has_free_blocks).
+ */
+bool ext2rs_current_fsuid_is(u32 uid)
+{
+	return uid_eq(current_fsuid(), make_kuid(&init_user_ns, uid));
+}
+
+/*
+ * Whether the current task is in group @gid of the initial user namespace
+ * (in_group_p): s_def_resgid, the group that may use the reserved blocks.
+ */
+bool ext2rs_current_in_group(u32 gid)
+{
+	return in_group_p(make_kgid(&init_user_ns, gid));
+}

@@ -131,4 +131,8 @@ int ext2rs_posix_acl_chmod(struct mnt_idmap *idmap, struct dentry *dentry,
 void ext2rs_set_cached_acl(struct inode *inode, int type,
 			   struct posix_acl *acl);
 
+/* The owner and group of the blocks reserved for root (cred.rs). */
+bool ext2rs_current_fsuid_is(u32 uid);
+bool ext2rs_current_in_group(u32 gid);
+
 #endif /* EXT2RS_HELPERS_H */
