@@ -103,14 +103,17 @@ wtest_cases() {
 # shellcheck disable=SC2317 # called through step
 sync_fsck() { sync && e2fsck -fn "$1"; }
 
-# fresh_mount WHAT BS DEV [OPTION]: starts a shell step on a filesystem
-# of its own: a fresh mke2fs of block size BS on DEV, mounted as FSTYPE
-# (with -o OPTION). Fails if either step does.
+# fresh_mount WHAT BS DEV [OPTION [RESERVED]]: starts a shell step on a
+# filesystem of its own: a fresh mke2fs of block size BS on DEV, mounted
+# as FSTYPE (with -o OPTION, if not empty). No blocks are reserved for
+# root unless RESERVED (mke2fs -m, a percentage) says. Fails if either
+# step does.
 fresh_mount() {
-	local what=$1 bs=$2 dev=$3 opts=()
-	[ $# -gt 3 ] && opts=(-o "$4")
+	local what=$1 bs=$2 dev=$3 opts=() reserved=${5:-0}
+	[ -n "${4:-}" ] && opts=(-o "$4")
 	echo "# === $what"
-	step "$what: mke2fs -b $bs" mke2fs -q -F -t ext2 -b "$bs" -m 0 "$dev" || return
+	step "$what: mke2fs -b $bs${5:+ -m $5}" \
+		mke2fs -q -F -t ext2 -b "$bs" -m "$reserved" "$dev" || return
 	step "$what: mount -t $fstype ${opts[*]:+${opts[*]} }$dev" \
 		mount -t "$fstype" "${opts[@]}" "$dev" "$mnt"
 }
@@ -745,21 +748,38 @@ PY
 # then show the reserve still free, and no more than a few blocks over
 # it (a write that needs a new leaf indirect block fails with one block
 # left). Root then writes a second file until ENOSPC, into the reserve:
-# it must get most of it and leave at most a few blocks free. Both files
-# must read back whole from the disk, and e2fsck find nothing.
+# it must get most of it and leave at most a few blocks free. Then the
+# reserve's own user and group, as tune2fs -u/-g set them in the
+# superblock (1000 and 2000): user 1000 and a user in group 2000 write
+# into the reserve as root did, a user in neither stops at it. Every
+# file must read back whole from the disk, and e2fsck find nothing.
 root_reserve() {
 	local bs=$1 dev=$2 what="$fstype-$1 root-reserve"
-	echo "# === $what"
-	step "$what: mke2fs -b $bs -m 10" mke2fs -q -F -t ext2 -b "$bs" -m 10 "$dev" || return
+	fresh_mount "$what" "$bs" "$dev" "" 10 || return
+	step "$what: a user stops at the reserve, root writes into it" \
+		python3 -c "$(reserve_py)" "$mnt" root
+	sed -n 's/^\(block size\|the user\|root wrote\)/# &/p' "$log"
+	umount_fsck "$what" "$dev" || return
+	step "$what: tune2fs -u 1000 -g 2000" tune2fs -u 1000 -g 2000 "$dev" || return
 	step "$what: mount -t $fstype $dev" mount -t "$fstype" "$dev" "$mnt" || return
-	step "$what: a user stops at the reserve, root writes into it" python3 - "$mnt" <<'PY'
+	step "$what: the reserve's user and group write into it, others stop" \
+		python3 -c "$(reserve_py)" "$mnt" owners
+	sed -n 's/^user /# &/p' "$log"
+	umount_fsck "$what" "$dev"
+}
+
+# reserve_py: the program of root_reserve's Python steps (MNT PHASE):
+# phase root, then phase owners.
+reserve_py() {
+	cat <<'PY'
 import errno, os, sys
-m = sys.argv[1]
+m, phase = sys.argv[1], sys.argv[2]
 CHUNK = b"\x5a" * (64 << 10)
 SLACK = 4  # blocks left over at an ENOSPC: a write needs its leaf too
 
-def fill(path, uid):
-    """Writes path as uid (0: as root) until ENOSPC, in a child process;
+def fill(path, uid, groups=()):
+    """Writes path until ENOSPC in a child process, as root (uid 0) or as
+    uid with gid uid, the supplementary groups, and no capabilities;
     returns the bytes written."""
     r, w = os.pipe()
     pid = os.fork()
@@ -767,7 +787,7 @@ def fill(path, uid):
         os.close(r)
         try:
             if uid:
-                os.setgroups([])
+                os.setgroups(list(groups))
                 os.setresgid(uid, uid, uid)
                 os.setresuid(uid, uid, uid)
             fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o644)
@@ -796,39 +816,67 @@ def fill(path, uid):
         sys.exit(out.decode())
     return int(out)
 
+def read_back(name, size):
+    with open("/proc/sys/vm/drop_caches", "w") as f:
+        f.write("3")
+    with open(f"{m}/{name}", "rb") as f:
+        data = f.read()
+    if len(data) != size or data.strip(b"\x5a"):
+        bad.append(f"{name}: {len(data)} bytes read back, not {size} of 0x5a")
+
+def stops_at_reserve(who, wrote):
+    st = os.statvfs(m)
+    print(f"{who} wrote {wrote} bytes, leaving {st.f_bfree} free")
+    if not reserved <= st.f_bfree <= reserved + SLACK:
+        bad.append(f"{st.f_bfree} blocks free after {who}'s ENOSPC, not {reserved} to {reserved + SLACK}")
+
+def writes_into_reserve(who, wrote, free):
+    st = os.statvfs(m)
+    print(f"{who} wrote {wrote} bytes into the reserve, leaving {st.f_bfree} free")
+    # The file needs an indirect block per leaf of data too.
+    if wrote < (free - free // 64 - 2 * SLACK) * bs:
+        bad.append(f"{who} wrote {wrote} bytes of {free} free blocks of {bs}")
+    if st.f_bfree > SLACK:
+        bad.append(f"{st.f_bfree} blocks free after {who}'s ENOSPC")
+
 os.chmod(m, 0o777)
+if phase == "owners":
+    # The root phase's files go: every writer starts from the same free
+    # space, and statfs shows the whole reserve again.
+    for name in os.listdir(m):
+        if name != "lost+found":
+            os.unlink(f"{m}/{name}")
 st = os.statvfs(m)
 bs, reserved = st.f_bsize, st.f_bfree - st.f_bavail
 bad = []
 if reserved < 64:
     sys.exit(f"{reserved} blocks reserved: mke2fs -m 10 did not take")
-user = fill(f"{m}/user", 1000)
-st = os.statvfs(m)
-print(f"block size {bs}, {reserved} reserved; the user wrote {user} bytes, "
-      f"leaving {st.f_bfree} free, {st.f_bavail} available")
-if not reserved <= st.f_bfree <= reserved + SLACK:
-    bad.append(f"{st.f_bfree} blocks free after the user's ENOSPC, not {reserved} to {reserved + SLACK}")
-free = st.f_bfree
-root = fill(f"{m}/root", 0)
-st = os.statvfs(m)
-print(f"root wrote {root} bytes into the reserve, leaving {st.f_bfree} free")
-# Root's file needs an indirect block per leaf of data too.
-if root < (free - free // 64 - 2 * SLACK) * bs:
-    bad.append(f"root wrote {root} bytes of {free} free blocks of {bs}")
-if st.f_bfree > SLACK:
-    bad.append(f"{st.f_bfree} blocks free after root's ENOSPC")
-with open("/proc/sys/vm/drop_caches", "w") as f:
-    f.write("3")
-for name, size in (("user", user), ("root", root)):
-    with open(f"{m}/{name}", "rb") as f:
-        data = f.read()
-    if len(data) != size or data.strip(b"\x5a"):
-        bad.append(f"{name}: {len(data)} bytes read back, not {size} of 0x5a")
+print(f"block size {bs}, {reserved} reserved")
+if phase == "root":
+    user = fill(f"{m}/user", 1000)
+    stops_at_reserve("the user", user)
+    free = os.statvfs(m).f_bfree
+    root = fill(f"{m}/root", 0)
+    writes_into_reserve("root", root, free)
+    read_back("user", user)
+    read_back("root", root)
+else:
+    for who, uid, groups, into in (
+        ("user 1000, the reserve's user", 1000, (), True),
+        ("user 1001 in group 2000, the reserve's group", 1001, (2000,), True),
+        ("user 1001 in neither", 1001, (), False),
+    ):
+        free = os.statvfs(m).f_bfree
+        wrote = fill(f"{m}/{uid}", uid, groups)
+        if into:
+            writes_into_reserve(who, wrote, free)
+        else:
+            stops_at_reserve(who, wrote)
+        read_back(str(uid), wrote)
+        os.unlink(f"{m}/{uid}")
 print("\n".join(bad))
 sys.exit(1 if bad else 0)
 PY
-	sed -n 's/^\(block size\|root wrote\)/# &/p' "$log"
-	umount_fsck "$what" "$dev"
 }
 
 echo "# write-guest.sh: $fstype, $*, seed $seed, $(uname -r)"
