@@ -22,9 +22,10 @@
 #          (see fsop-guest.sh).
 #
 # --only runs one part. Prints the time of each boot and ends with
-# "write-tests: N passed, N failed" (the sum of the guests' "write:" and
-# "fsop:" lines; a boot that fails without a failed case counts as one
-# failure), exit status 0 only if nothing failed. EXT2RS_KO selects the
+# "write-tests: N passed, N failed, N skipped" (the sum of the guests'
+# "write:" and "fsop:" lines; a boot that fails without a failed case
+# counts as one failure; a skipped case, TAP's "# SKIP", is one the guest
+# could not run and says why), exit status 0 only if nothing failed. EXT2RS_KO selects the
 # module file (default ./ext2rs.ko); WTEST_* variables are passed to
 # write-guest.sh (with --kasan, WTEST_STORM_OPS and WTEST_DIO_OPS default
 # to 1000 and 200).
@@ -58,20 +59,21 @@ else
 fi
 fsop_seed=${FSOP_SEED:-20240}
 work=$EXT2RS_ROOT/target/write-tests
-passed=0 failed=0
+passed=0 failed=0 skipped=0
 
 # vm_run LABEL TIMEOUT [VM OPTIONS] -- CMD...: one VM boot; adds the
 # guest's "write:"/"fsop:" summary lines to the totals, and counts a failed
 # run without a failed case as one failure.
 vm_run() {
-	local label=$1 timeout=$2 t0=$SECONDS rc p f got_fail=0 got=0
+	local label=$1 timeout=$2 t0=$SECONDS rc p f s got_fail=0 got=0
 	shift 2
 	log "=== $label"
 	scripts/vm "${vm_flags[@]}" --timeout "$timeout" "$@" 2>&1 | tee "$work/$label.log"
 	rc=${PIPESTATUS[0]}
-	while read -r p f; do
-		passed=$((passed + p)) failed=$((failed + f)) got_fail=$((got_fail + f)) got=1
-	done < <(sed -nE 's/^(write|fsop): ([0-9]+) passed, ([0-9]+) failed.*/\2 \3/p' "$work/$label.log")
+	while read -r p f s; do
+		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + ${s:-0}))
+		got_fail=$((got_fail + f)) got=1
+	done < <(sed -nE 's/^(write|fsop): ([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\2 \3 \5/p' "$work/$label.log")
 	if [ "$rc" != 0 ] && [ "$got_fail" = 0 ]; then
 		failed=$((failed + 1))
 		log "$label: the VM run failed (exit $rc) without a failed test"
@@ -138,5 +140,5 @@ if [ "$only" != write ]; then
 	rm -f "$work"/fsop-*.img
 fi
 
-echo "write-tests: $passed passed, $failed failed"
+echo "write-tests: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]
