@@ -120,14 +120,13 @@ fn available(sbi: &SbInfo, want: u64) -> u64 {
 }
 
 /// Whether the current task may allocate the blocks reserved for root, as
-/// ext2 decides: with `CAP_SYS_RESOURCE`, as the superblock's reserve user
-/// (`s_def_resuid`, `tune2fs -u`; root unless set), or in its reserve
-/// group (`s_def_resgid`, `tune2fs -g`), unless that group is root's.
+/// ext2 decides: with `CAP_SYS_RESOURCE`, as the reserve's user
+/// (`resuid=`, else the superblock's `s_def_resuid`, `tune2fs -u`; root
+/// unless set), or in its group (`resgid=`, else `s_def_resgid`,
+/// `tune2fs -g`), unless that group is root's.
 fn may_use_reserve(sbi: &SbInfo) -> bool {
-    let (uid, gid) = (sbi.sb.s_def_resuid, sbi.sb.s_def_resgid);
-    cred::capable_sys_resource()
-        || cred::fsuid_is(u32::from(uid))
-        || (gid != 0 && cred::in_group(u32::from(gid)))
+    let (uid, gid) = sbi.reserve_owners();
+    cred::capable_sys_resource() || cred::fsuid_is(uid) || (gid != 0 && cred::in_group(gid))
 }
 
 /// Allocates up to `count` contiguous blocks, as near `goal` as possible:

@@ -871,7 +871,7 @@ fn find_goal(inode: &INode<Ext2Fs>, disk: &DiskInode) -> u64 {
 /// Whether `inode` allocates through a reservation window: a regular
 /// file, unless mounted `noreservation`, as ext2 does.
 fn uses_window(inode: &INode<Ext2Fs>) -> bool {
-    inode.super_block().data().reservation && s_isreg(inode.mode())
+    inode.super_block().data().reservation() && s_isreg(inode.mode())
 }
 
 /// Allocates up to `count` blocks near `goal` for the block tree: from

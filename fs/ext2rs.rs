@@ -75,7 +75,7 @@ pub(crate) fn report(
         format_args!("{what}")
     );
     sb::mark_error(sb);
-    match sb.data().errors {
+    match sb.data().errors() {
         sb::Errors::Panic => sb.panic(),
         sb::Errors::RemountRo if !sb.rdonly() => {
             pr_crit!("ext2rs ({}): remounting filesystem read-only\n", sb.id());

@@ -24,7 +24,10 @@ use crate::vfs::sb;
 use crate::vfs::sb::SuperBlock;
 use crate::InodeInfo;
 use core::sync::atomic::AtomicBool;
+use core::sync::atomic::AtomicU32;
 use core::sync::atomic::AtomicU64;
+use core::sync::atomic::AtomicU8;
+use core::sync::atomic::Ordering;
 use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::sync::aref::ARef;
@@ -47,28 +50,45 @@ pub(crate) enum Errors {
     Panic,
 }
 
-/// Mount options.
-pub(crate) struct Options {
-    /// `errors=`, if given; else the superblock's `s_errors` applies.
-    errors: Option<Errors>,
-    /// `user_xattr` (the default) / `nouser_xattr`.
-    user_xattr: bool,
-    /// `acl` (the default) / `noacl`.
-    acl: bool,
-    /// `reservation` (the default) / `noreservation`.
-    reservation: bool,
-}
-
-impl Default for Options {
-    /// ext2's defaults with CONFIG_EXT2_FS_XATTR and _POSIX_ACL.
-    fn default() -> Self {
-        Self {
-            errors: None,
-            user_xattr: true,
-            acl: true,
-            reservation: true,
+impl Errors {
+    /// The value [`SbInfo`] keeps.
+    const fn to_u8(self) -> u8 {
+        match self {
+            Self::Continue => 0,
+            Self::RemountRo => 1,
+            Self::Panic => 2,
         }
     }
+
+    /// The policy [`Errors::to_u8`] gave `v`.
+    const fn from_u8(v: u8) -> Self {
+        match v {
+            1 => Self::RemountRo,
+            2 => Self::Panic,
+            _ => Self::Continue,
+        }
+    }
+}
+
+/// Mount options: each is `None` unless given. At mount the defaults
+/// apply to the others (ext2's with CONFIG_EXT2_FS_XATTR and _POSIX_ACL);
+/// at remount they keep their values, as in ext2, whose remount context
+/// starts from the mounted options.
+#[derive(Default)]
+pub(crate) struct Options {
+    /// `errors=`; by default the superblock's `s_errors`.
+    errors: Option<Errors>,
+    /// `user_xattr` (the default) / `nouser_xattr`.
+    user_xattr: Option<bool>,
+    /// `acl` (the default) / `noacl`.
+    acl: Option<bool>,
+    /// `reservation` (the default) / `noreservation`.
+    reservation: Option<bool>,
+    /// `resuid=`: the user who may use the reserved blocks; by default the
+    /// superblock's `s_def_resuid`.
+    resuid: Option<u32>,
+    /// `resgid=`: the group that may; by default `s_def_resgid`.
+    resgid: Option<u32>,
 }
 
 /// Per-mount state.
@@ -94,24 +114,83 @@ pub(crate) struct SbInfo {
     bitmaps: KVec<(u32, u32)>,
     /// What directory blocks are checked against.
     pub(crate) dir_format: DirFormat,
-    /// What to do about corruption.
-    pub(crate) errors: Errors,
-    /// Whether `user.` attributes may be used (`user_xattr`).
-    pub(crate) user_xattr: bool,
+    /// The mount options a remount may change.
+    opts: MountOpts,
     /// The superblock fields changed while mounted (counters, state,
     /// features), written back by [`commit_super`].
     pub(crate) state: Pin<KBox<Mutex<Superblock>>>,
     /// Free blocks over all groups, kept with the group counters so the
     /// reserved-blocks check does not sum every group.
     pub(crate) free_blocks: AtomicU64,
-    /// Whether regular files allocate through reservation windows
-    /// (`reservation`, the default, / `noreservation`).
-    pub(crate) reservation: bool,
     /// The reservation windows of the files being written.
     pub(crate) windows: Pin<KBox<Mutex<Windows>>>,
 }
 
+/// The mount options in effect. Set at mount, changed only by remount
+/// (under `s_umount`, which the VFS holds for writing); read without a
+/// lock, as ext2 reads `s_mount_opt`, each on its own: an operation that
+/// runs across a remount sees the old value or the new one.
+struct MountOpts {
+    /// `errors=`, as [`Errors::to_u8`].
+    errors: AtomicU8,
+    /// `user_xattr`.
+    user_xattr: AtomicBool,
+    /// `reservation`.
+    reservation: AtomicBool,
+    /// `resuid=`, a kernel uid (`kuid_t`, the initial namespace's uid).
+    resuid: AtomicU32,
+    /// `resgid=`, a kernel gid.
+    resgid: AtomicU32,
+}
+
+impl MountOpts {
+    /// Takes the options given in `opts`; leaves the others.
+    fn apply(&self, opts: &Options) {
+        let set = |value: Option<bool>, to: &AtomicBool| {
+            if let Some(v) = value {
+                to.store(v, Ordering::Relaxed);
+            }
+        };
+        if let Some(errors) = opts.errors {
+            self.errors.store(errors.to_u8(), Ordering::Relaxed);
+        }
+        set(opts.user_xattr, &self.user_xattr);
+        set(opts.reservation, &self.reservation);
+        if let Some(uid) = opts.resuid {
+            self.resuid.store(uid, Ordering::Relaxed);
+        }
+        if let Some(gid) = opts.resgid {
+            self.resgid.store(gid, Ordering::Relaxed);
+        }
+    }
+}
+
 impl SbInfo {
+    /// What to do about corruption (`errors=`).
+    pub(crate) fn errors(&self) -> Errors {
+        Errors::from_u8(self.opts.errors.load(Ordering::Relaxed))
+    }
+
+    /// Whether `user.` attributes may be used (`user_xattr`).
+    pub(crate) fn user_xattr(&self) -> bool {
+        self.opts.user_xattr.load(Ordering::Relaxed)
+    }
+
+    /// Whether regular files allocate through reservation windows
+    /// (`reservation`, the default, / `noreservation`).
+    pub(crate) fn reservation(&self) -> bool {
+        self.opts.reservation.load(Ordering::Relaxed)
+    }
+
+    /// The user and group who may use the blocks reserved for root
+    /// (`resuid=`, `resgid=`), as kernel ids.
+    pub(crate) fn reserve_owners(&self) -> (u32, u32) {
+        (
+            self.opts.resuid.load(Ordering::Relaxed),
+            self.opts.resgid.load(Ordering::Relaxed),
+        )
+    }
+
     /// The descriptor of group `group`, locked.
     pub(crate) fn lock_group(&self, group: u32) -> Result<Guard<'_, GroupDesc, MutexBackend>> {
         let g = self.groups.get(usize::try_from(group)?).ok_or(EINVAL)?;
@@ -141,6 +220,8 @@ const OPT_ACL: u8 = 2;
 const OPT_NOQUOTA: u8 = 3;
 const OPT_RESERVATION: u8 = 4;
 const OPT_NORESERVATION: u8 = 5;
+const OPT_RESUID: u8 = 6;
+const OPT_RESGID: u8 = 7;
 
 static ERRORS_VALUES: param::Constants<3> = param::Constants::new([
     param::Constant::new(c"continue", 0),
@@ -151,7 +232,7 @@ static ERRORS_VALUES: param::Constants<3> = param::Constants::new([
 // ext2's quota options other than `noquota` are refused ("Unknown
 // parameter"): ext2rs keeps no quota, and accepting `usrquota` would
 // promise limits nobody enforces. `noquota` asks for what it has.
-static PARAMS: param::Table<6> = param::Table::new([
+static PARAMS: param::Table<8> = param::Table::new([
     param::Spec::enumerated(c"errors", OPT_ERRORS, &ERRORS_VALUES),
     param::Spec::flag_no(c"user_xattr", OPT_USER_XATTR),
     param::Spec::flag_no(c"acl", OPT_ACL),
@@ -160,6 +241,8 @@ static PARAMS: param::Table<6> = param::Table::new([
     // a `fsparam_flag_no`.
     param::Spec::flag(c"reservation", OPT_RESERVATION),
     param::Spec::flag(c"noreservation", OPT_NORESERVATION),
+    param::Spec::uid(c"resuid", OPT_RESUID),
+    param::Spec::gid(c"resgid", OPT_RESGID),
 ]);
 
 /// The superblock operations.
@@ -200,6 +283,13 @@ impl sb::Operations for SuperOps {
         commit_super(sb, state, true)
     }
 
+    /// `ext2_show_options`, for the options ext2rs has: the same text ext2
+    /// writes for the same mount.
+    fn show_options(sb: &SuperBlock<Ext2Fs>, m: &sb::SeqFile) -> Result {
+        show_options(sb, m);
+        Ok(())
+    }
+
     /// `ext2_unfreeze`: writable again, so not clean if we crash.
     fn unfreeze_fs(sb: &SuperBlock<Ext2Fs>) -> Result {
         commit_super(sb, MountState::Dirty, true)
@@ -238,11 +328,13 @@ impl FileSystem for Ext2Fs {
             (OPT_ERRORS, param::Value::Enum(0)) => opts.errors = Some(Errors::Continue),
             (OPT_ERRORS, param::Value::Enum(1)) => opts.errors = Some(Errors::RemountRo),
             (OPT_ERRORS, param::Value::Enum(2)) => opts.errors = Some(Errors::Panic),
-            (OPT_USER_XATTR, param::Value::Flag(negated)) => opts.user_xattr = !negated,
-            (OPT_ACL, param::Value::Flag(negated)) => opts.acl = !negated,
+            (OPT_USER_XATTR, param::Value::Flag(negated)) => opts.user_xattr = Some(!negated),
+            (OPT_ACL, param::Value::Flag(negated)) => opts.acl = Some(!negated),
             (OPT_NOQUOTA, param::Value::Flag(_)) => {}
-            (OPT_RESERVATION, param::Value::Flag(_)) => opts.reservation = true,
-            (OPT_NORESERVATION, param::Value::Flag(_)) => opts.reservation = false,
+            (OPT_RESERVATION, param::Value::Flag(_)) => opts.reservation = Some(true),
+            (OPT_NORESERVATION, param::Value::Flag(_)) => opts.reservation = Some(false),
+            (OPT_RESUID, param::Value::Id(uid)) => opts.resuid = Some(uid),
+            (OPT_RESGID, param::Value::Id(gid)) => opts.resgid = Some(gid),
             _ => return Err(EINVAL),
         }
         Ok(())
@@ -264,7 +356,7 @@ impl FileSystem for Ext2Fs {
         sb.set_xattr(&crate::xattr::HANDLERS);
         sb.set_export_ops(crate::export::EXPORT_OPS);
         // With ACLs the umask is ours to apply (posix_acl_create).
-        if opts.acl {
+        if opts.acl.unwrap_or(true) {
             sb.set_posix_acl();
         }
         let max_bytes = blockmap::max_size(raw.block_size_bits()).map_err(|_| EINVAL)?;
@@ -285,13 +377,19 @@ impl FileSystem for Ext2Fs {
         }
         Ok(SbInfo {
             dir_format: DirFormat::new(&raw),
-            errors: opts
-                .errors
-                .unwrap_or_else(|| errors_from_disk(raw.s_errors)),
-            user_xattr: opts.user_xattr,
+            opts: MountOpts {
+                errors: AtomicU8::new(
+                    opts.errors
+                        .unwrap_or_else(|| errors_from_disk(raw.s_errors))
+                        .to_u8(),
+                ),
+                user_xattr: AtomicBool::new(opts.user_xattr.unwrap_or(true)),
+                reservation: AtomicBool::new(opts.reservation.unwrap_or(true)),
+                resuid: AtomicU32::new(opts.resuid.unwrap_or(raw.s_def_resuid.into())),
+                resgid: AtomicU32::new(opts.resgid.unwrap_or(raw.s_def_resgid.into())),
+            },
             state: KBox::pin_init(new_mutex!(raw), GFP_KERNEL)?,
             free_blocks: AtomicU64::new(free_blocks),
-            reservation: opts.reservation,
             windows: KBox::pin_init(new_mutex!(Windows::new()), GFP_KERNEL)?,
             sb: raw,
             groups,
@@ -318,7 +416,7 @@ impl FileSystem for Ext2Fs {
 
     fn reconfigure(
         sb: &SuperBlock<Self>,
-        _opts: &Options,
+        opts: &Options,
         new_flags: u32,
         fc: &FsContext,
     ) -> Result {
@@ -332,11 +430,17 @@ impl FileSystem for Ext2Fs {
         match (sb.rdonly(), to_rdonly) {
             (true, false) => {
                 check_features(&sb.data().sb, fc)?;
-                setup_super(sb)
+                setup_super(sb)?;
             }
-            (false, true) => commit_super(sb, MountState::Clean, true),
-            _ => Ok(()),
+            (false, true) => commit_super(sb, MountState::Clean, true)?,
+            _ => {}
         }
+        // Only once the remount cannot fail any more, as ext2 does.
+        sb.data().opts.apply(opts);
+        if let Some(acl) = opts.acl {
+            fc.set_posix_acl(acl);
+        }
+        Ok(())
     }
 }
 
@@ -446,6 +550,47 @@ fn write_super(
 }
 
 /// The default `errors=` behaviour recorded by mke2fs/tune2fs.
+/// Writes the mount's options as ext2 does (`ext2_show_options`): ids
+/// that are not root's or not the superblock's, the `errors=` policy
+/// (`remount-ro` only when the superblock says otherwise), the extended
+/// attribute and ACL switches, and `noreservation`.
+fn show_options(sb: &SuperBlock<Ext2Fs>, m: &sb::SeqFile) {
+    let sbi = sb.data();
+    let (resuid, resgid) = sbi.reserve_owners();
+    if resuid != 0 || sbi.sb.s_def_resuid != 0 {
+        kernel::seq_print!(m, ",resuid={resuid}");
+    }
+    if resgid != 0 || sbi.sb.s_def_resgid != 0 {
+        kernel::seq_print!(m, ",resgid={resgid}");
+    }
+    match sbi.errors() {
+        Errors::RemountRo => {
+            if matches!(
+                sbi.sb.s_errors,
+                superblock::EXT2_ERRORS_PANIC | superblock::EXT2_ERRORS_CONTINUE
+            ) {
+                kernel::seq_print!(m, ",errors=remount-ro");
+            }
+        }
+        Errors::Continue => kernel::seq_print!(m, ",errors=continue"),
+        Errors::Panic => kernel::seq_print!(m, ",errors=panic"),
+    }
+    let defaults = sbi.sb.s_default_mount_opts;
+    if sbi.user_xattr() {
+        kernel::seq_print!(m, ",user_xattr");
+    } else if defaults & superblock::EXT2_DEFM_XATTR_USER != 0 {
+        kernel::seq_print!(m, ",nouser_xattr");
+    }
+    if sb.posix_acl() {
+        kernel::seq_print!(m, ",acl");
+    } else if defaults & superblock::EXT2_DEFM_ACL != 0 {
+        kernel::seq_print!(m, ",noacl");
+    }
+    if !sbi.reservation() {
+        kernel::seq_print!(m, ",noreservation");
+    }
+}
+
 fn errors_from_disk(s_errors: u16) -> Errors {
     match s_errors {
         superblock::EXT2_ERRORS_RO => Errors::RemountRo,

@@ -88,7 +88,7 @@ pub(crate) fn get(
 /// `sb`, if they are listed at all (`ext2_xattr_prefix`).
 fn list_prefix(sb: &SuperBlock<Ext2Fs>, index: u8) -> Option<&'static [u8]> {
     match index {
-        raw::EXT2_XATTR_INDEX_USER if sb.data().user_xattr => Some(b"user."),
+        raw::EXT2_XATTR_INDEX_USER if sb.data().user_xattr() => Some(b"user."),
         raw::EXT2_XATTR_INDEX_POSIX_ACL_ACCESS if sb.posix_acl() => {
             Some(b"system.posix_acl_access")
         }
@@ -360,18 +360,18 @@ impl xattr::Handler for UserHandler {
     const PREFIX: &'static CStr = c"user.";
 
     fn list(sb: &SuperBlock<Ext2Fs>) -> bool {
-        sb.data().user_xattr
+        sb.data().user_xattr()
     }
 
     fn get(inode: &INode<Ext2Fs>, name: &CStr, buf: Option<&mut [u8]>) -> Result<usize> {
-        if !inode.super_block().data().user_xattr {
+        if !inode.super_block().data().user_xattr() {
             return Err(errno::eopnotsupp());
         }
         get(inode, raw::EXT2_XATTR_INDEX_USER, name.to_bytes(), buf)
     }
 
     fn set(inode: &INode<Ext2Fs>, name: &CStr, value: Option<&[u8]>, flags: u32) -> Result {
-        if !inode.super_block().data().user_xattr {
+        if !inode.super_block().data().user_xattr() {
             return Err(errno::eopnotsupp());
         }
         set(

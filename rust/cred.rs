@@ -17,8 +17,9 @@ pub fn capable_sys_resource() -> bool {
 }
 
 /// Whether the current task's filesystem uid is `uid` of the initial user
-/// namespace, as an ext2 superblock names the user who may use the blocks
-/// reserved for root (`s_def_resuid`).
+/// namespace (a kernel uid), as an ext2 superblock (`s_def_resuid`) or the
+/// `resuid=` option names the user who may use the blocks reserved for
+/// root.
 pub fn fsuid_is(uid: u32) -> bool {
     // SAFETY: Reads the current task's credentials; callable in process context.
     unsafe { bindings::ext2rs_current_fsuid_is(uid) }
@@ -26,7 +27,7 @@ pub fn fsuid_is(uid: u32) -> bool {
 
 /// Whether the current task is in group `gid` of the initial user namespace
 /// (`in_group_p`): its filesystem gid or one of its supplementary groups,
-/// as for `s_def_resgid`.
+/// as for `s_def_resgid` or `resgid=`.
 pub fn in_group(gid: u32) -> bool {
     // SAFETY: Reads the current task's credentials; callable in process context.
     unsafe { bindings::ext2rs_current_in_group(gid) }

@@ -110,6 +110,26 @@ impl FsContext {
         unsafe { (*self.inner.get()).sb_flags }
     }
 
+    /// At a remount, turns POSIX ACLs on or off (`SB_POSIXACL`): the VFS
+    /// applies the context's flags under its mask to the superblock once
+    /// `reconfigure` has succeeded (`reconfigure_super`), under
+    /// `s_umount`, as ext2_reconfigure sets the flag itself.
+    pub fn set_posix_acl(&self, on: bool) {
+        // CAST: SB_POSIXACL is bit 16, within the context's `unsigned int` flags.
+        let flag = sb::SB_POSIXACL_FLAG as u32;
+        // SAFETY: By the type invariant `inner` is live; the VFS hands the context to one
+        // callback at a time, so nothing else reads or writes it during the call.
+        unsafe {
+            let fc = self.inner.get();
+            (*fc).sb_flags_mask |= flag;
+            if on {
+                (*fc).sb_flags |= flag;
+            } else {
+                (*fc).sb_flags &= !flag;
+            }
+        }
+    }
+
     /// The options parsed so far.
     ///
     /// # Safety

@@ -509,8 +509,9 @@ void ext2rs_set_cached_acl(struct inode *inode, int type,
 
 /*
  * Whether the current task's filesystem uid is @uid, a uid of the initial
- * user namespace as the superblock stores it (s_def_resuid): the user
- * ext2 lets use the blocks reserved for root (ext2_has_free_blocks).
+ * user namespace (a kernel uid) as the superblock stores it (s_def_resuid)
+ * or resuid= gives it: the user ext2 lets use the blocks reserved for root
+ * (ext2_has_free_blocks).
  */
 bool ext2rs_current_fsuid_is(u32 uid)
 {
@@ -519,7 +520,8 @@ bool ext2rs_current_fsuid_is(u32 uid)
 
 /*
  * Whether the current task is in group @gid of the initial user namespace
- * (in_group_p): s_def_resgid, the group that may use the reserved blocks.
+ * (in_group_p): resgid= or s_def_resgid, the group that may use the
+ * reserved blocks.
  */
 bool ext2rs_current_in_group(u32 gid)
 {

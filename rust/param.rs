@@ -38,6 +38,14 @@ pub struct Spec(bindings::fs_parameter_spec);
 // SAFETY: Immutable, and its pointers are to static data.
 unsafe impl Sync for Spec {}
 
+/// What kind of value an option has, for reading `fs_parse_result`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Flag,
+    Enum,
+    Id,
+}
+
 /// `fs_param_neg_with_no`: "noNAME" negates the flag.
 const NEG_WITH_NO: u16 = 0x0002;
 
@@ -60,6 +68,44 @@ impl Spec {
     ) -> Self {
         let data = (&raw const values.values).cast::<kernel::ffi::c_void>();
         Self::new(name, opt, Some(bindings::fs_param_is_enum), 0, data)
+    }
+
+    /// `NAME=uid`, a user id of the mount's user namespace (`fsparam_uid`).
+    /// Its `data` must stay null: `fs_param_is_uid` parses the number with
+    /// `fs_param_is_u32`, which takes `data` as the base (0: as C does).
+    pub const fn uid(name: &'static CStr, opt: u8) -> Self {
+        Self::new(
+            name,
+            opt,
+            Some(bindings::fs_param_is_uid),
+            0,
+            core::ptr::null(),
+        )
+    }
+
+    /// `NAME=gid`, a group id of the mount's user namespace (`fsparam_gid`),
+    /// with a null `data` as for [`Spec::uid`].
+    pub const fn gid(name: &'static CStr, opt: u8) -> Self {
+        Self::new(
+            name,
+            opt,
+            Some(bindings::fs_param_is_gid),
+            0,
+            core::ptr::null(),
+        )
+    }
+
+    /// Which value `fs_parse` stores for this option: enumerated options
+    /// point `data` to their values, ids leave it null (comparing the
+    /// type's function pointer is not reliable).
+    fn kind(&self) -> Kind {
+        if self.0.type_.is_none() {
+            Kind::Flag
+        } else if self.0.data.is_null() {
+            Kind::Id
+        } else {
+            Kind::Enum
+        }
     }
 
     /// The terminating entry of a table.
@@ -161,6 +207,10 @@ pub enum Value {
     Flag(bool),
     /// The value of an enumerated option.
     Enum(i32),
+    /// The user id ([`Spec::uid`]) or group id ([`Spec::gid`]) given, as
+    /// the kernel's id (`kuid_t`, `kgid_t`): `fs_parse` maps it through the
+    /// mount's user namespace and refuses one without a mapping.
+    Id(u32),
 }
 
 /// Parses one option with `fs_parse`; unknown options are refused with a
@@ -183,15 +233,19 @@ pub(crate) unsafe fn parse(
         return Err(Error::from_errno(opt));
     }
     let opt = u8::try_from(opt)?;
-    let is_enum = table
+    let kind = table
         .specs
         .iter()
-        .any(|s| s.0.opt == opt && s.0.type_.is_some());
-    let value = if is_enum {
+        .find(|s| s.0.opt == opt)
+        .map_or(Kind::Flag, Spec::kind);
+    let value = match kind {
+        Kind::Flag => Value::Flag(result.negated),
         // SAFETY: For enumerated options `fs_parse` stores the value in `uint_32`/`int_32`.
-        Value::Enum(unsafe { *result.__bindgen_anon_1.int_32.as_ref() })
-    } else {
-        Value::Flag(result.negated)
+        Kind::Enum => Value::Enum(unsafe { *result.__bindgen_anon_1.int_32.as_ref() }),
+        // SAFETY: `fs_param_is_uid` stores the id it parsed in `uid`, `fs_param_is_gid`
+        // in `gid`: both a `u32` at the start of the union, which the parse of the number
+        // (`uint_32`) wrote first in any case.
+        Kind::Id => Value::Id(unsafe { result.__bindgen_anon_1.uid.as_ref().val }),
     };
     Ok((opt, value))
 }

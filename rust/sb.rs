@@ -17,6 +17,7 @@ use kernel::error::from_result;
 use kernel::error::VTABLE_DEFAULT_ERROR;
 use kernel::ffi::c_int;
 use kernel::prelude::*;
+pub use kernel::seq_file::SeqFile;
 use kernel::sync::aref::ARef;
 use kernel::types::ForeignOwnable;
 use kernel::types::Opaque;
@@ -27,7 +28,7 @@ pub const SB_RDONLY: u32 = 1;
 const SB_RDONLY_FLAG: usize = 1;
 
 /// `SB_POSIXACL` (`BIT(16)`) as the `s_flags` word has it.
-const SB_POSIXACL_FLAG: usize = 1 << 16;
+pub(crate) const SB_POSIXACL_FLAG: usize = 1 << 16;
 
 /// Typestate of a superblock: [`New`] while `fill_super` sets it up,
 /// [`Ready`] once its data is in `s_fs_info`.
@@ -381,6 +382,12 @@ pub trait Operations {
     fn unfreeze_fs(_sb: &SuperBlock<Self::FileSystem>) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
+
+    /// Writes the mount's options, each as ",name[=value]", for
+    /// `/proc/mounts` (`show_options`).
+    fn show_options(_sb: &SuperBlock<Self::FileSystem>, _m: &SeqFile) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
 }
 
 /// A `super_operations` table for filesystem type `T`.
@@ -429,6 +436,11 @@ impl<T: FileSystem> Ops<T> {
                 },
                 unfreeze_fs: if U::HAS_UNFREEZE_FS {
                     Some(Self::unfreeze_fs::<U>)
+                } else {
+                    None
+                },
+                show_options: if U::HAS_SHOW_OPTIONS {
+                    Some(Self::show_options::<U>)
                 } else {
                     None
                 },
@@ -571,6 +583,29 @@ impl<T: FileSystem> Ops<T> {
         from_result(|| {
             // SAFETY: Per the safety contract.
             U::unfreeze_fs(unsafe { SuperBlock::<T>::from_raw(sb) })?;
+            Ok(0)
+        })
+    }
+
+    /// `super_operations::show_options`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFS (`show_vfsmnt` and friends, with the mount held)
+    /// with a `seq_file` being filled by this thread and the live root
+    /// dentry of a mount of a ready superblock of type `T`.
+    unsafe extern "C" fn show_options<U: Operations<FileSystem = T>>(
+        m: *mut bindings::seq_file,
+        root: *mut bindings::dentry,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: The dentry is live, and its superblock is a ready one of type `T`.
+            let sb = unsafe { SuperBlock::<T>::from_raw((*root).d_sb) };
+            // SAFETY: Per the safety contract the seq_file is valid and only this thread
+            // uses it for the call. CAST: our bindings and the kernel crate's describe the
+            // same `struct seq_file`.
+            let m = unsafe { SeqFile::from_raw(m.cast()) };
+            U::show_options(sb, m)?;
             Ok(0)
         })
     }

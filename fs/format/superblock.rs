@@ -50,6 +50,10 @@ pub const EXT2_ERRORS_CONTINUE: u16 = 1;
 pub const EXT2_ERRORS_RO: u16 = 2;
 /// `s_errors`: panic.
 pub const EXT2_ERRORS_PANIC: u16 = 3;
+/// `s_default_mount_opts`: `user_xattr` by default (`tune2fs -o`).
+pub const EXT2_DEFM_XATTR_USER: u32 = 0x0004;
+/// `s_default_mount_opts`: `acl` by default.
+pub const EXT2_DEFM_ACL: u32 = 0x0008;
 /// Default maximal mount count between checks.
 pub const EXT2_DFL_MAX_MNT_COUNT: u16 = 20;
 
