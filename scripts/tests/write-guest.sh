@@ -811,8 +811,12 @@ PY
 # it must get most of it and leave at most a few blocks free. Then the
 # reserve's own user and group, as tune2fs -u/-g set them in the
 # superblock (1000 and 2000): user 1000 and a user in group 2000 write
-# into the reserve as root did, a user in neither stops at it. Every
-# file must read back whole from the disk, and e2fsck find nothing.
+# into the reserve as root did, a user in neither stops at it. Then the
+# resuid=/resgid= mount options, which override the superblock's: mounted
+# -o resuid=1001,resgid=3000, user 1001 and a user in group 3000 write
+# into it and user 1000 stops; remounted -o resuid=1000,resgid=2000,
+# user 1000 writes into it again and user 1001 stops. Every file must
+# read back whole from the disk, and e2fsck find nothing.
 root_reserve() {
 	local bs=$1 dev=$2 what="$fstype-$1 root-reserve"
 	fresh_mount "$what" "$bs" "$dev" "" 10 || return
@@ -825,11 +829,75 @@ root_reserve() {
 	step "$what: the reserve's user and group write into it, others stop" \
 		python3 -c "$(reserve_py)" "$mnt" owners
 	sed -n 's/^user /# &/p' "$log"
+	umount_fsck "$what" "$dev" || return
+	step "$what: mount -o resuid=1001,resgid=3000" \
+		mount -t "$fstype" -o resuid=1001,resgid=3000 "$dev" "$mnt" || return
+	step "$what: resuid= and resgid= override the superblock's" \
+		python3 -c "$(reserve_py)" "$mnt" options
+	sed -n 's/^user /# &/p' "$log"
+	step "$what: mount -o remount,resuid=1000,resgid=2000" \
+		mount -o remount,resuid=1000,resgid=2000 "$mnt" || return
+	step "$what: a remount changes the reserve's user and group" \
+		python3 -c "$(reserve_py)" "$mnt" remount
+	sed -n 's/^user /# &/p' "$log"
 	umount_fsck "$what" "$dev"
 }
 
+# mount_options BS DEV: /proc/mounts shows a mount's options as ext2 does
+# for the same mount (ext2_show_options: errors= and the attribute
+# switches always, resuid=/resgid= when set here or in the superblock),
+# and a remount changes the options it names and keeps the others, as in
+# ext2. After a remount with nouser_xattr and noacl, setting a user.
+# attribute or an ACL fails; after one with user_xattr and acl, both work
+# again. A bad id is refused and changes nothing.
+mount_options() {
+	local bs=$1 dev=$2 what="$fstype-$1 mount-options"
+	local off=errors=remount-ro,nouser_xattr,noacl,noreservation
+	fresh_mount "$what" "$bs" "$dev" || return
+	step "$what: shows rw,relatime,errors=continue,user_xattr,acl" \
+		shows rw,relatime,errors=continue,user_xattr,acl
+	step "$what: a file to set attributes on" touch "$mnt/f"
+	step "$what: mount -o remount,$off,resuid=5,resgid=6" \
+		mount -o "remount,$off,resuid=5,resgid=6" "$mnt"
+	step "$what: shows rw,relatime,resuid=5,resgid=6,$off" \
+		shows "rw,relatime,resuid=5,resgid=6,$off"
+	step "$what: nouser_xattr: setfattr user.a fails" refuses setfattr -n user.a -v 1 "$mnt/f"
+	step "$what: noacl: setfacl fails" refuses setfacl -m u:1000:r "$mnt/f"
+	step "$what: mount -o remount,user_xattr,acl,reservation" \
+		mount -o remount,user_xattr,acl,reservation "$mnt"
+	step "$what: shows rw,relatime,resuid=5,resgid=6,errors=remount-ro,user_xattr,acl" \
+		shows rw,relatime,resuid=5,resgid=6,errors=remount-ro,user_xattr,acl
+	# shellcheck disable=SC2016 # expanded by sh
+	step "$what: setfattr user.a and setfacl work again" \
+		sh -c 'setfattr -n user.a -v 1 "$1" && setfacl -m u:1000:r "$1"' sh "$mnt/f"
+	step "$what: mount -o remount,resuid=abc is refused" \
+		refuses mount -o remount,resuid=abc "$mnt"
+	step "$what: the refused remount changed nothing" \
+		shows rw,relatime,resuid=5,resgid=6,errors=remount-ro,user_xattr,acl
+	umount_fsck "$what" "$dev" || return
+	step "$what: tune2fs -e remount-ro -u 1000 -g 2000" \
+		tune2fs -e remount-ro -u 1000 -g 2000 "$dev" || return
+	step "$what: mount -t $fstype $dev" mount -t "$fstype" "$dev" "$mnt" || return
+	step "$what: shows the superblock's rw,relatime,resuid=1000,resgid=2000,user_xattr,acl" \
+		shows rw,relatime,resuid=1000,resgid=2000,user_xattr,acl
+	umount_fsck "$what" "$dev"
+}
+
+# shows OPTIONS: the options /proc/mounts shows for the mount on $mnt are
+# OPTIONS; prints them if not.
+# shellcheck disable=SC2317 # called through step
+shows() {
+	local got
+	got=$(awk -v m="$mnt" '$2 == m { o = $4 } END { print o }' /proc/mounts)
+	[ "$got" = "$1" ] || { echo "shown: $got"; return 1; }
+}
+
+# refuses CMD...: CMD fails.
+# shellcheck disable=SC2317 # called through step
+refuses() { ! "$@"; }
+
 # reserve_py: the program of root_reserve's Python steps (MNT PHASE):
-# phase root, then phase owners.
+# phase root, then phases owners, options and remount.
 reserve_py() {
 	cat <<'PY'
 import errno, os, sys
@@ -900,7 +968,7 @@ def writes_into_reserve(who, wrote, free):
         bad.append(f"{st.f_bfree} blocks free after {who}'s ENOSPC")
 
 os.chmod(m, 0o777)
-if phase == "owners":
+if phase != "root":
     # The root phase's files go: every writer starts from the same free
     # space, and statfs shows the whole reserve again.
     for name in os.listdir(m):
@@ -921,11 +989,24 @@ if phase == "root":
     read_back("user", user)
     read_back("root", root)
 else:
-    for who, uid, groups, into in (
-        ("user 1000, the reserve's user", 1000, (), True),
-        ("user 1001 in group 2000, the reserve's group", 1001, (2000,), True),
-        ("user 1001 in neither", 1001, (), False),
-    ):
+    # (who, uid, supplementary groups, may write into the reserve)
+    writers = {
+        "owners": (
+            ("user 1000, the reserve's user", 1000, (), True),
+            ("user 1001 in group 2000, the reserve's group", 1001, (2000,), True),
+            ("user 1001 in neither", 1001, (), False),
+        ),
+        "options": (
+            ("user 1001, resuid=", 1001, (), True),
+            ("user 1002 in group 3000, resgid=", 1002, (3000,), True),
+            ("user 1000, the superblock's, overridden", 1000, (2000,), False),
+        ),
+        "remount": (
+            ("user 1000, resuid= at the remount", 1000, (), True),
+            ("user 1001, resuid= before the remount", 1001, (), False),
+        ),
+    }[phase]
+    for who, uid, groups, into in writers:
         free = os.statvfs(m).f_bfree
         wrote = fill(f"{m}/{uid}", uid, groups)
         if into:
@@ -950,6 +1031,7 @@ for spec in "$@"; do
 	scenario "$bs" "$dev" storm ${WTEST_STORM_OPS:+--ops "$WTEST_STORM_OPS"}
 	scenario "$bs" "$filldev" fill
 	root_reserve "$bs" "$filldev"
+	mount_options "$bs" "$filldev"
 	durable "$bs" "$dev"
 	migrate "$bs" "$dev"
 	short_write "$bs" "$dev"
