@@ -14,7 +14,13 @@
 # Order: for each block size, for each repetition: the raw device, then
 # every filesystem in turn (so a slow phase of a contended host spreads
 # over all filesystems instead of hitting one), and within a filesystem
-# every thread count and mode. Every iozone run starts from a fresh mkfs
+# every thread count and mode. Each repetition starts one filesystem
+# further down the list (rep 1: ext2rs ext2 ext4 xfs, rep 2: ext2 ext4
+# xfs ext2rs, ...), counting on across block sizes: the first run after a
+# block size change or after the raw device runs in a different state of
+# the guest's memory than the others (in the mmap runs of 2026-11-25 the
+# first run after boot was the fast one, whichever filesystem it was), so
+# no filesystem should always be the one that gets it. Every iozone run starts from a fresh mkfs
 # of DEV, a fresh mount and dropped caches; ext2/ext2rs runs end with
 # `e2fsck -fn`. Output: RESULTS/logs/<fs>-<bs>-t<threads>-<mode>-r<rep>.log
 # (iozone's output), RESULTS/logs/raw-<bs>-r<rep>.log (dd), RESULTS/guest-info,
@@ -63,6 +69,16 @@ raw_run() { # BS REP
 		dd if="$dev" of=/dev/null bs="${rec_kb}K" count="$count" iflag=direct 2>&1
 	} >"$log" || fail "raw bs=$1 rep $2 (see $log)"
 	say "raw device rep $2: write, read $(grep -o '[0-9.,]* [kMG]B/s' "$log" | paste -sd ' ')"
+}
+
+# rotate N WORD...: the words, starting from the (N mod count)-th (from 0).
+rotate() {
+	local n=$1 i
+	shift
+	for ((i = 0; i < $#; i++)); do
+		local k=$(((n + i) % $# + 1))
+		echo "${!k}"
+	done
 }
 
 fs_run() { # FS BS THREADS MODE REP
@@ -117,10 +133,15 @@ if [ "$warmup" = 1 ]; then
 	say "warm-up run, not reported: $fs bs=$bs threads=$t $mode"
 	fs_run "$fs" "$bs" "$t" "$mode" warmup
 fi
+round=0
 for bs in $bss; do
 	for ((rep = 1; rep <= reps; rep++)); do
 		if [ "$raw" = 1 ]; then raw_run "$bs" "$rep"; fi
-		for fs in $fss; do
+		# shellcheck disable=SC2086 # the list is split on purpose
+		order=$(rotate "$round" $fss | paste -sd ' ')
+		round=$((round + 1))
+		say "bs=$bs rep $rep: $order"
+		for fs in $order; do
 			for t in $threads_list; do
 				for mode in $modes; do
 					fs_run "$fs" "$bs" "$t" "$mode" "$rep"
