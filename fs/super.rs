@@ -71,16 +71,19 @@ impl Errors {
 }
 
 /// Mount options: each is `None` unless given. At mount the defaults
-/// apply to the others (ext2's with CONFIG_EXT2_FS_XATTR and _POSIX_ACL);
-/// at remount they keep their values, as in ext2, whose remount context
-/// starts from the mounted options.
+/// apply to the others, ext2's with CONFIG_EXT2_FS_XATTR and _POSIX_ACL
+/// (`errors=`, `user_xattr` and `acl` from the superblock: `s_errors`,
+/// `s_default_mount_opts`); at remount they keep their values, as in
+/// ext2, whose remount context starts from the mounted options.
 #[derive(Default)]
 pub(crate) struct Options {
     /// `errors=`; by default the superblock's `s_errors`.
     errors: Option<Errors>,
-    /// `user_xattr` (the default) / `nouser_xattr`.
+    /// `user_xattr` / `nouser_xattr`; by default as `s_default_mount_opts`
+    /// says (`mke2fs` sets `user_xattr` there).
     user_xattr: Option<bool>,
-    /// `acl` (the default) / `noacl`.
+    /// `acl` / `noacl`; by default as `s_default_mount_opts` says (`mke2fs`
+    /// sets `acl` there).
     acl: Option<bool>,
     /// `reservation` (the default) / `noreservation`.
     reservation: Option<bool>,
@@ -356,7 +359,11 @@ impl FileSystem for Ext2Fs {
         sb.set_xattr(&crate::xattr::HANDLERS);
         sb.set_export_ops(crate::export::EXPORT_OPS);
         // With ACLs the umask is ours to apply (posix_acl_create).
-        if opts.acl.unwrap_or(true) {
+        let defaults = raw.s_default_mount_opts;
+        if opts
+            .acl
+            .unwrap_or(defaults & superblock::EXT2_DEFM_ACL != 0)
+        {
             sb.set_posix_acl();
         }
         let max_bytes = blockmap::max_size(raw.block_size_bits()).map_err(|_| EINVAL)?;
@@ -383,7 +390,10 @@ impl FileSystem for Ext2Fs {
                         .unwrap_or_else(|| errors_from_disk(raw.s_errors))
                         .to_u8(),
                 ),
-                user_xattr: AtomicBool::new(opts.user_xattr.unwrap_or(true)),
+                user_xattr: AtomicBool::new(
+                    opts.user_xattr
+                        .unwrap_or(defaults & superblock::EXT2_DEFM_XATTR_USER != 0),
+                ),
                 reservation: AtomicBool::new(opts.reservation.unwrap_or(true)),
                 resuid: AtomicU32::new(opts.resuid.unwrap_or(raw.s_def_resuid.into())),
                 resgid: AtomicU32::new(opts.resgid.unwrap_or(raw.s_def_resgid.into())),
@@ -591,11 +601,14 @@ fn show_options(sb: &SuperBlock<Ext2Fs>, m: &sb::SeqFile) {
     }
 }
 
+/// The `errors=` policy of a mount that gives none: the superblock's
+/// `s_errors`; any value but "continue" and "panic" means remount-ro, as
+/// in ext2_fill_super.
 fn errors_from_disk(s_errors: u16) -> Errors {
     match s_errors {
-        superblock::EXT2_ERRORS_RO => Errors::RemountRo,
+        superblock::EXT2_ERRORS_CONTINUE => Errors::Continue,
         superblock::EXT2_ERRORS_PANIC => Errors::Panic,
-        _ => Errors::Continue,
+        _ => Errors::RemountRo,
     }
 }
 

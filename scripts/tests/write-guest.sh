@@ -849,7 +849,10 @@ root_reserve() {
 # and a remount changes the options it names and keeps the others, as in
 # ext2. After a remount with nouser_xattr and noacl, setting a user.
 # attribute or an ACL fails; after one with user_xattr and acl, both work
-# again. A bad id is refused and changes nothing.
+# again. A bad id is refused and changes nothing. The defaults come from
+# the superblock as in ext2: its reserve owners, its s_errors (a value
+# that names no policy means remount-ro) and its default mount options
+# (tune2fs -o ^user_xattr,^acl: neither, unless the mount asks).
 mount_options() {
 	local bs=$1 dev=$2 what="$fstype-$1 mount-options"
 	local off=errors=remount-ro,nouser_xattr,noacl,noreservation
@@ -867,9 +870,7 @@ mount_options() {
 		mount -o remount,user_xattr,acl,reservation "$mnt"
 	step "$what: shows rw,relatime,resuid=5,resgid=6,errors=remount-ro,user_xattr,acl" \
 		shows rw,relatime,resuid=5,resgid=6,errors=remount-ro,user_xattr,acl
-	# shellcheck disable=SC2016 # expanded by sh
-	step "$what: setfattr user.a and setfacl work again" \
-		sh -c 'setfattr -n user.a -v 1 "$1" && setfacl -m u:1000:r "$1"' sh "$mnt/f"
+	step "$what: setfattr user.a and setfacl work again" sets_attrs "$mnt/f"
 	step "$what: mount -o remount,resuid=abc is refused" \
 		refuses mount -o remount,resuid=abc "$mnt"
 	step "$what: the refused remount changed nothing" \
@@ -880,7 +881,26 @@ mount_options() {
 	step "$what: mount -t $fstype $dev" mount -t "$fstype" "$dev" "$mnt" || return
 	step "$what: shows the superblock's rw,relatime,resuid=1000,resgid=2000,user_xattr,acl" \
 		shows rw,relatime,resuid=1000,resgid=2000,user_xattr,acl
-	umount_fsck "$what" "$dev"
+	umount_fsck "$what" "$dev" || return
+	step "$what: tune2fs -e continue -o ^user_xattr,^acl" \
+		tune2fs -e continue -o ^user_xattr,^acl "$dev" || return
+	step "$what: mount -t $fstype $dev" mount -t "$fstype" "$dev" "$mnt" || return
+	step "$what: shows rw,relatime,resuid=1000,resgid=2000,errors=continue" \
+		shows rw,relatime,resuid=1000,resgid=2000,errors=continue
+	step "$what: no default user_xattr: setfattr user.a fails" \
+		refuses setfattr -n user.a -v 2 "$mnt/f"
+	step "$what: no default acl: setfacl fails" refuses setfacl -m u:1001:r "$mnt/f"
+	step "$what: umount" umount "$mnt" || return
+	step "$what: debugfs ssv errors 0 (no policy)" \
+		debugfs -w -R "ssv errors 0" "$dev" || return
+	step "$what: mount -t $fstype -o user_xattr,acl $dev" \
+		mount -t "$fstype" -o user_xattr,acl "$dev" "$mnt" || return
+	step "$what: s_errors 0 means remount-ro: shows rw,relatime,resuid=1000,resgid=2000,user_xattr,acl" \
+		shows rw,relatime,resuid=1000,resgid=2000,user_xattr,acl
+	step "$what: setfattr user.a and setfacl work as asked" sets_attrs "$mnt/f"
+	step "$what: umount" umount "$mnt" || return
+	step "$what: tune2fs -e continue" tune2fs -e continue "$dev" || return
+	step "$what: e2fsck -fn clean" e2fsck -fn "$dev"
 }
 
 # shows OPTIONS: the options /proc/mounts shows for the mount on $mnt are
@@ -891,6 +911,10 @@ shows() {
 	got=$(awk -v m="$mnt" '$2 == m { o = $4 } END { print o }' /proc/mounts)
 	[ "$got" = "$1" ] || { echo "shown: $got"; return 1; }
 }
+
+# sets_attrs FILE: a user. attribute and an ACL entry can be set on FILE.
+# shellcheck disable=SC2317 # called through step
+sets_attrs() { setfattr -n user.a -v 1 "$1" && setfacl -m u:1000:r "$1"; }
 
 # refuses CMD...: CMD fails.
 # shellcheck disable=SC2317 # called through step
