@@ -149,16 +149,15 @@ struct MountOpts {
 impl MountOpts {
     /// Takes the options given in `opts`; leaves the others.
     fn apply(&self, opts: &Options) {
-        let set = |value: Option<bool>, to: &AtomicBool| {
-            if let Some(v) = value {
-                to.store(v, Ordering::Relaxed);
-            }
-        };
         if let Some(errors) = opts.errors {
             self.errors.store(errors.to_u8(), Ordering::Relaxed);
         }
-        set(opts.user_xattr, &self.user_xattr);
-        set(opts.reservation, &self.reservation);
+        if let Some(on) = opts.user_xattr {
+            self.user_xattr.store(on, Ordering::Relaxed);
+        }
+        if let Some(on) = opts.reservation {
+            self.reservation.store(on, Ordering::Relaxed);
+        }
         if let Some(uid) = opts.resuid {
             self.resuid.store(uid, Ordering::Relaxed);
         }
@@ -559,7 +558,6 @@ fn write_super(
     Ok(())
 }
 
-/// The default `errors=` behaviour recorded by mke2fs/tune2fs.
 /// Writes the mount's options as ext2 does (`ext2_show_options`): ids
 /// that are not root's or not the superblock's, the `errors=` policy
 /// (`remount-ro` only when the superblock says otherwise), the extended
