@@ -206,27 +206,32 @@ const DEBUG_UNLOCKED_READS: bool = cfg!(ext2rs_debug);
 /// Maps logical block `iblock` of `inode` and up to `max - 1` blocks
 /// after it, as far as they share a leaf array and a kind (hole or
 /// contiguous), or as far as the hole under a missing indirect block
-/// goes. The caller holds the block-map mutex (`i_block`), which keeps
+/// goes; with `ahead`, a mapped run to the end of its leaf array even past
+/// `max`. The caller holds the block-map mutex (`i_block`), which keeps
 /// the returned [`Reached`] current while it holds it.
 fn map_blocks(
     inode: &INode<Ext2Fs>,
     i_block: &[u32],
     iblock: u64,
     max: u64,
+    ahead: bool,
 ) -> Result<(Run, Reached)> {
-    match walk(inode, i_block, iblock, max, Reads::Wait)? {
+    match walk(inode, i_block, iblock, max, ahead, Reads::Wait)? {
         Walk::Mapped(run, reached) => Ok((run, reached)),
         // A walk that may wait reads every block it needs.
         Walk::Uncached(_) => Err(EINVAL),
     }
 }
 
-/// [`map_blocks`], taking the indirect blocks of the path as `reads` says.
+/// [`map_blocks`], taking the indirect blocks of the path as `reads` says;
+/// with `ahead`, a mapped run is followed to the end of its leaf array
+/// even past `max` blocks (see [`get_blocks`]).
 fn walk(
     inode: &INode<Ext2Fs>,
     i_block: &[u32],
     iblock: u64,
     max: u64,
+    ahead: bool,
     reads: Reads,
 ) -> Result<Walk> {
     let sb = inode.super_block();
@@ -237,8 +242,9 @@ fn walk(
     let leaf_left = u64::from(path.boundary) + 1;
     let want = max.max(1);
     let max = want.min(leaf_left);
+    let limits = (max, if ahead { leaf_left } else { max });
     if rest.is_empty() {
-        let run = scan(inode, &Leaf::Direct(i_block), top, iblock, max, &[])?;
+        let run = scan(inode, &Leaf::Direct(i_block), top, iblock, limits, &[])?;
         let reached = Reached {
             depth: 0,
             holder: None,
@@ -291,7 +297,14 @@ fn walk(
         let slot = ancestors.get_mut(level).ok_or(EINVAL)?;
         *slot = block;
         if level + 1 == rest.len() {
-            let run = scan(inode, &Leaf::Indirect(&bh), index, iblock, max, &ancestors)?;
+            let run = scan(
+                inode,
+                &Leaf::Indirect(&bh),
+                index,
+                iblock,
+                limits,
+                &ancestors,
+            )?;
             let parent = match (holder, level.checked_sub(1).and_then(|l| rest.get(l))) {
                 (Some(bh), Some(&index)) => Some(Parent {
                     bh,
@@ -356,8 +369,8 @@ fn leaf_cached(
 }
 
 /// Maps the leaf array after `parent`'s last, from its first block
-/// `iblock`, up to `max` blocks, as a walk from the top would
-/// ([`map_blocks`]), and moves `parent` on to it: the run, and the blocks
+/// `iblock`, up to `max` blocks (with `ahead`, a mapped run to its end),
+/// as a walk from the top would ([`map_blocks`]), and moves `parent` on to it: the run, and the blocks
 /// of the leaf array (its `leaf_left`). `None` if that leaf hangs from
 /// another indirect block. Walking from the top for each leaf a run goes
 /// on into cost, at 1 KiB blocks past 64 MiB into a file, three
@@ -367,6 +380,7 @@ fn next_leaf(
     parent: &mut Parent,
     iblock: u64,
     max: u64,
+    ahead: bool,
 ) -> Result<Option<(Run, u64)>> {
     let sb = inode.super_block();
     let per_leaf =
@@ -399,7 +413,7 @@ fn next_leaf(
         &Leaf::Indirect(&leaf),
         0,
         iblock,
-        max,
+        (max, if ahead { leaf_left } else { max }),
         &parent.ancestors,
     )?;
     Ok(Some((run, leaf_left)))
@@ -530,21 +544,23 @@ fn read_leaves_around(inode: &INode<Ext2Fs>, parent: Option<&BufferHead>, index:
     read_leaves(inode, parent, first..first + batch);
 }
 
-/// Extends a run from `leaf[start]` over up to `max` pointers.
+/// Extends a run from `leaf[start]` over up to `max` pointers, or up to
+/// `look` (at least `max`) if it maps blocks.
 fn scan(
     inode: &INode<Ext2Fs>,
     leaf: &Leaf<'_>,
     start: usize,
     iblock: u64,
-    max: u64,
+    (max, look): (u64, u64),
     ancestors: &[u64],
 ) -> Result<Run> {
     let sb = inode.super_block();
     let first = leaf.get(start).ok_or(EINVAL)?;
-    let len = leaf.run_len(start, first, max);
     if first == 0 {
+        let len = leaf.run_len(start, first, max);
         return Ok(Run { phys: None, len });
     }
+    let len = leaf.run_len(start, first, look);
     let phys = u64::from(first);
     let overlaps_path = ancestors
         .iter()
@@ -590,6 +606,15 @@ impl KeptRun {
             len: left.min(max),
         })
     }
+
+    /// Whether a lookup from `iblock` at sequence `seq` goes on from this
+    /// run: starts inside it or right after it.
+    fn followed_by(&self, iblock: u64, seq: u64) -> bool {
+        self.phys != 0
+            && self.seq == seq
+            && iblock >= self.iblock
+            && iblock - self.iblock <= self.len
+    }
 }
 
 /// The last mapped runs [`get_blocks`] returned, kept so that mapping
@@ -621,20 +646,32 @@ impl RunCache {
         Some(run)
     }
 
-    /// Keeps `run` from `iblock`, asked for up to `max` blocks at sequence
-    /// `seq`, if it maps blocks. A found run shorter than asked is whole;
-    /// an allocated one may yet go on (`found` false).
-    fn keep(&mut self, iblock: u64, run: &Run, max: u64, seq: u64, found: bool) {
+    /// Whether a lookup from `iblock` at sequence `seq` goes on from a kept
+    /// run: the file is being read or written in order.
+    fn sequential(&self, iblock: u64, seq: u64) -> bool {
+        self.runs.iter().any(|kept| kept.followed_by(iblock, seq))
+    }
+
+    /// Keeps `run` from `iblock`, found at sequence `seq`, if it maps
+    /// blocks; `whole` if it ends where the file's mapping does. A run
+    /// that goes on from a kept one replaces it, so that two streams of
+    /// lookups in order (a writer and writeback) keep one run each;
+    /// another replaces the one used less recently.
+    fn keep(&mut self, iblock: u64, run: &Run, seq: u64, whole: bool) {
         let Some(phys) = run.phys else {
             return;
         };
-        let victim = 1 - self.recent.min(1);
+        let victim = self
+            .runs
+            .iter()
+            .position(|kept| kept.followed_by(iblock, seq))
+            .unwrap_or(1 - self.recent.min(1));
         if let Some(slot) = self.runs.get_mut(victim) {
             *slot = KeptRun {
                 iblock,
                 phys,
                 len: run.len,
-                whole: found && run.len < max,
+                whole,
                 seq,
             };
             self.recent = victim;
@@ -672,13 +709,14 @@ pub(crate) fn get_blocks(
     max: u64,
     create: bool,
 ) -> Result<Mapped> {
+    let max = max.max(1);
     let mut disk = inode.data().disk.lock();
     let mut unlocked_reads = 0;
-    let (seq, found, reached) = loop {
+    let (seq, found, reached, ahead) = loop {
         // Read under the lock truncate bumps it under: a run found now is
         // current as long as the sequence is.
         let seq = inode.data().map_seq.load(Ordering::Acquire);
-        if let Some(run) = disk.runs.lookup(iblock, max.max(1), seq) {
+        if let Some(run) = disk.runs.lookup(iblock, max, seq) {
             return Ok(Mapped {
                 run,
                 new: false,
@@ -690,8 +728,13 @@ pub(crate) fn get_blocks(
             0 if DEBUG_UNLOCKED_READS => Reads::Miss,
             _ => Reads::Cached,
         };
-        match walk(inode, &disk.raw.i_block, iblock, max, reads)? {
-            Walk::Mapped(found, reached) => break (seq, found, reached),
+        // In-order requests (a rewrite in 64 KiB records) map the rest of
+        // the leaf array ahead, to be kept: the next requests then find
+        // their run kept instead of walking the tree each. Random ones
+        // scan only what they ask for.
+        let ahead = disk.runs.sequential(iblock, seq);
+        match walk(inode, &disk.raw.i_block, iblock, max, ahead, reads)? {
+            Walk::Mapped(found, reached) => break (seq, found, reached, ahead),
             Walk::Uncached(block) => {
                 // Not across the read: writeback and the other mappers of
                 // the file go on meanwhile. The tree may change before the
@@ -704,8 +747,13 @@ pub(crate) fn get_blocks(
         }
     };
     if found.phys.is_some() || !create {
-        let run = extend_found(inode, &disk.raw.i_block, iblock, max, found, reached)?;
-        disk.runs.keep(iblock, &run, max, seq, true);
+        let i_block = &disk.raw.i_block;
+        let mut run = extend_found(inode, i_block, iblock, max, ahead, found, reached)?;
+        // The run ends where the file's mapping does if it stopped short
+        // of what it was asked for, or, looking ahead, inside a leaf.
+        let whole = run.len < max || (ahead && !ends_leaf(inode, iblock + run.len));
+        disk.runs.keep(iblock, &run, seq, whole);
+        run.len = run.len.min(max);
         return Ok(Mapped {
             run,
             new: false,
@@ -716,7 +764,7 @@ pub(crate) fn get_blocks(
     let mut run =
         alloc_branch(inode, &mut disk, iblock, found.len, reached, None)?.ok_or(ENOSPC)?;
     extend_allocated(inode, &mut disk, iblock, max, &mut run, leaf_left)?;
-    disk.runs.keep(iblock, &run, max, seq, false);
+    disk.runs.keep(iblock, &run, seq, false);
     drop(disk);
     inode.mark_dirty();
     Ok(Mapped {
@@ -726,14 +774,25 @@ pub(crate) fn get_blocks(
     })
 }
 
+/// Whether logical block `end` starts a leaf array, so that a run up to
+/// it may go on in that array.
+fn ends_leaf(inode: &INode<Ext2Fs>, end: u64) -> bool {
+    let size = inode.super_block().block_size();
+    end.checked_sub(1)
+        .and_then(|last| blockmap::next_boundary(size, last).ok())
+        .is_none_or(|boundary| boundary == end)
+}
+
 /// Extends `run`, found from `iblock` by [`map_blocks`], over the leaf
 /// arrays after its own while they go on the same way: a hole, or the
-/// next blocks on disk. Up to `max` blocks in all.
+/// next blocks on disk. Up to `max` blocks in all; with `ahead`, a mapped
+/// run to the end of the leaf array it reaches.
 fn extend_found(
     inode: &INode<Ext2Fs>,
     i_block: &[u32],
     iblock: u64,
     max: u64,
+    ahead: bool,
     mut run: Run,
     reached: Reached,
 ) -> Result<Run> {
@@ -745,13 +804,13 @@ fn extend_found(
         let next = iblock + run.len;
         let left = max - run.len;
         let in_parent = match parent.as_mut() {
-            Some(p) => next_leaf(inode, p, next, left)?,
+            Some(p) => next_leaf(inode, p, next, left, ahead)?,
             None => None,
         };
         let (more, leaf_left) = match in_parent {
             Some(found) => found,
             None => {
-                let (more, next) = map_blocks(inode, i_block, next, left)?;
+                let (more, next) = map_blocks(inode, i_block, next, left, ahead)?;
                 parent = next.parent;
                 (more, next.leaf_left)
             }
@@ -795,7 +854,7 @@ fn extend_allocated(
     let mut open = run.len >= leaf_left;
     while open && run.len < max {
         let next = iblock + run.len;
-        let (hole, reached) = map_blocks(inode, &disk.raw.i_block, next, max - run.len)?;
+        let (hole, reached) = map_blocks(inode, &disk.raw.i_block, next, max - run.len, false)?;
         if hole.phys.is_some() {
             break;
         }
@@ -1016,7 +1075,7 @@ pub(crate) fn punch_blocks(inode: &INode<Ext2Fs>, first: u64, end: u64) -> Resul
     };
     let mut iblock = first;
     while iblock < end {
-        let (run, reached) = map_blocks(inode, &disk.raw.i_block, iblock, end - iblock)?;
+        let (run, reached) = map_blocks(inode, &disk.raw.i_block, iblock, end - iblock, false)?;
         if let Some(phys) = run.phys {
             let path = blockmap::block_to_path(sb.block_size(), iblock)
                 .map_err(|e| crate::report(sb, inode.ino(), e))?;
