@@ -134,12 +134,13 @@ fresh_mount() {
 		mount -t "$fstype" "${opts[@]}" "$dev" "$mnt"
 }
 
-# py_scenario BS DEV NAME CHECK: a scenario of one Python step: the
-# program on stdin runs on a fresh filesystem (fresh_mount) with the
-# mountpoint as its argument, as the step "CHECK", then umount_fsck.
+# py_scenario BS DEV NAME CHECK [OPTS]: a scenario of one Python step:
+# the program on stdin runs on a fresh filesystem (fresh_mount, mounted
+# with OPTS) with the mountpoint as its argument, as the step "CHECK",
+# then umount_fsck.
 py_scenario() {
 	local what="$fstype-$1 $3"
-	fresh_mount "$what" "$1" "$2" || return
+	fresh_mount "$what" "$1" "$2" "${5:-}" || return
 	step "$what: $4" python3 - "$mnt"
 	umount_fsck "$what" "$2"
 }
@@ -646,6 +647,73 @@ sys.exit(1 if bad else 0)
 PY
 }
 
+# in_order_rewrites BS DEV: rewrites in order over a file that jumps on
+# the disk every few blocks. An in-order lookup maps its leaf array to
+# the end and keeps the run, so the requests after it find their blocks
+# without a walk; a kept run that went on past a jump, or was taken at
+# the wrong offset, would write into the other file's blocks. Mounted
+# `-o noreservation`, two 8 MiB files are appended in turn in pieces of
+# one block to 300 KiB (runs that end inside leaves and runs that cross
+# them); the first must have 20 extents or more.
+# The first is rewritten in order three times: in 64 KiB records, in
+# 24 KiB records from block 5, and through a shared mapping 1 MiB at a
+# time. Both must then read back from the disk as written.
+in_order_rewrites() {
+	py_scenario "$1" "$2" in-order-rewrites "rewrites in order over jumps read back as written" noreservation <<'PY'
+import fcntl, mmap, os, random, struct, sys
+m = sys.argv[1]
+bs = os.statvfs(m).f_bsize
+SIZE = 8 << 20
+rng = random.Random(17)
+want = [bytearray(rng.randbytes(SIZE)), rng.randbytes(SIZE)]
+fds = [os.open(f"{m}/{n}", os.O_CREAT | os.O_RDWR | os.O_TRUNC) for n in "ab"]
+ends = [0, 0]
+while min(ends) < SIZE:
+    for i, fd in enumerate(fds):
+        n = min(rng.randint(1, (300 << 10) // bs) * bs, SIZE - ends[i])
+        if n:
+            os.pwrite(fd, want[i][ends[i]:ends[i] + n], ends[i])
+            ends[i] += n
+for fd in fds:
+    os.fsync(fd)
+# FS_IOC_FIEMAP with FIEMAP_FLAG_SYNC: the extents of the first file.
+req = bytearray(struct.pack("QQIIII", 0, 1 << 62, 1, 0, 4096, 0) + bytes(56 * 4096))
+fcntl.ioctl(fds[0], 0xC020660B, req)
+extents = struct.unpack_from("I", req, 20)[0]
+print(f"a: {extents} extents")
+bad = [] if extents >= 20 else [f"a has {extents} extents, not the jumps asked for"]
+fd, a = fds[0], want[0]
+
+
+def rewrite(start, rec):
+    for off in range(start, SIZE, rec):
+        buf = rng.randbytes(min(rec, SIZE - off))
+        a[off:off + len(buf)] = buf
+        os.pwrite(fd, buf, off)
+
+
+rewrite(0, 64 << 10)
+rewrite(5 * bs, 24 << 10)
+with mmap.mmap(fd, SIZE) as mm:
+    for off in range(0, SIZE, 1 << 20):
+        buf = rng.randbytes(1 << 20)
+        a[off:off + len(buf)] = buf
+        mm[off:off + len(buf)] = buf
+    mm.flush()
+os.fsync(fd)
+for fd in fds:
+    os.close(fd)
+with open("/proc/sys/vm/drop_caches", "w") as f:
+    f.write("3")
+for n, data in zip("ab", want):
+    with open(f"{m}/{n}", "rb") as f:
+        if f.read() != data:
+            bad.append(f"{n} reads back different")
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+PY
+}
+
 # windows BS DEV: reservation windows keep files written side by side
 # apart. Four files get 8 MiB each in 64 KiB writes taken round robin,
 # so that without windows their blocks interleave at the size of a write.
@@ -1062,6 +1130,7 @@ for spec in "$@"; do
 	mappings "$bs" "$dev"
 	cold_walks "$bs" "$dev"
 	leaf_runs "$bs" "$dev"
+	in_order_rewrites "$bs" "$dev"
 	[ "$fstype" = ext2rs ] && windows "$bs" "$dev"
 done
 finish
