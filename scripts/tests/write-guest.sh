@@ -988,6 +988,34 @@ sets_attrs() { setfattr -n user.a -v 1 "$1" && setfacl -m u:1000:r "$1"; }
 # shellcheck disable=SC2317 # called through step
 refuses() { ! "$@"; }
 
+# errors_policy BS DEV: errors= decides what corruption found at run time
+# does, also after a remount changes it. The first entry of a directory's
+# block is zeroed on the disk (rec_len 0). Mounted -o errors=continue,
+# listing the directory fails and the filesystem stays writable;
+# remounted -o remount,errors=remount-ro, listing it fails again and the
+# filesystem is read-only from then on. DEV is left corrupt: the next
+# step makes its own filesystem.
+errors_policy() {
+	local bs=$1 dev=$2 what="$fstype-$1 errors-policy" block
+	fresh_mount "$what" "$bs" "$dev" || return
+	step "$what: mkdir /d" mkdir "$mnt/d" || return
+	step "$what: three files in /d" touch "$mnt/d/a" "$mnt/d/b" "$mnt/d/c" || return
+	step "$what: umount" umount "$mnt" || return
+	block=$(debugfs -R "bmap /d 0" "$dev" 2>/dev/null)
+	step "$what: zero the first entry of /d's block ($block) on the disk" \
+		dd if=/dev/zero of="$dev" bs=8 count=1 seek=$((block * bs / 8)) conv=notrunc,fsync || return
+	step "$what: mount -o errors=continue" \
+		mount -t "$fstype" -o errors=continue "$dev" "$mnt" || return
+	step "$what: listing the corrupt directory fails" refuses ls "$mnt/d"
+	step "$what: errors=continue: still read-write" shows rw,relatime,errors=continue,user_xattr,acl
+	step "$what: errors=continue: a file can be created" touch "$mnt/f"
+	step "$what: mount -o remount,errors=remount-ro" mount -o remount,errors=remount-ro "$mnt"
+	step "$what: listing the corrupt directory fails again" refuses ls "$mnt/d"
+	step "$what: errors=remount-ro: read-only now" shows ro,relatime,errors=remount-ro,user_xattr,acl
+	step "$what: errors=remount-ro: creating a file fails" refuses touch "$mnt/g"
+	step "$what: umount" umount "$mnt"
+}
+
 # reserve_py: the program of root_reserve's Python steps (MNT PHASE):
 # phase root, then phases owners, options and remount.
 reserve_py() {
@@ -1124,6 +1152,7 @@ for spec in "$@"; do
 	scenario "$bs" "$filldev" fill
 	root_reserve "$bs" "$filldev"
 	mount_options "$bs" "$filldev"
+	errors_policy "$bs" "$filldev"
 	durable "$bs" "$dev"
 	migrate "$bs" "$dev"
 	short_write "$bs" "$dev"
