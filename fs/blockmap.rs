@@ -370,11 +370,12 @@ fn leaf_cached(
 
 /// Maps the leaf array after `parent`'s last, from its first block
 /// `iblock`, up to `max` blocks (with `ahead`, a mapped run to its end),
-/// as a walk from the top would ([`map_blocks`]), and moves `parent` on to it: the run, and the blocks
-/// of the leaf array (its `leaf_left`). `None` if that leaf hangs from
-/// another indirect block. Walking from the top for each leaf a run goes
-/// on into cost, at 1 KiB blocks past 64 MiB into a file, three
-/// buffer-cache lookups per 256 KiB of the run where one will do.
+/// as a walk from the top would ([`map_blocks`]), and moves `parent` on
+/// to it: the run, and the blocks of the leaf array (its `leaf_left`).
+/// `None` if that leaf hangs from another indirect block. Walking from
+/// the top for each leaf a run goes on into cost, at 1 KiB blocks past
+/// 64 MiB into a file, three buffer-cache lookups per 256 KiB of the run
+/// where one will do.
 fn next_leaf(
     inode: &INode<Ext2Fs>,
     parent: &mut Parent,
