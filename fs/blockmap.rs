@@ -242,7 +242,7 @@ fn walk(
     let leaf_left = u64::from(path.boundary) + 1;
     let want = max.max(1);
     let max = want.min(leaf_left);
-    let limits = (max, if ahead { leaf_left } else { max });
+    let limits = scan_limits(max, leaf_left, ahead);
     if rest.is_empty() {
         let run = scan(inode, &Leaf::Direct(i_block), top, iblock, limits, &[])?;
         let reached = Reached {
@@ -414,7 +414,7 @@ fn next_leaf(
         &Leaf::Indirect(&leaf),
         0,
         iblock,
-        (max, if ahead { leaf_left } else { max }),
+        scan_limits(max, leaf_left, ahead),
         &parent.ancestors,
     )?;
     Ok(Some((run, leaf_left)))
@@ -543,6 +543,13 @@ fn read_leaves_around(inode: &INode<Ext2Fs>, parent: Option<&BufferHead>, index:
     let batch = 2 * n;
     let first = index - index % batch;
     read_leaves(inode, parent, first..first + batch);
+}
+
+/// The limits [`scan`] takes in a leaf array with `leaf_left` blocks
+/// from the looked-up one: `max` blocks (at most `leaf_left`), and with
+/// `ahead` a mapped run on to the end of the array.
+fn scan_limits(max: u64, leaf_left: u64, ahead: bool) -> (u64, u64) {
+    (max, if ahead { leaf_left } else { max })
 }
 
 /// Extends a run from `leaf[start]` over up to `max` pointers, or up to
@@ -749,10 +756,11 @@ pub(crate) fn get_blocks(
     };
     if found.phys.is_some() || !create {
         let i_block = &disk.raw.i_block;
-        let mut run = extend_found(inode, i_block, iblock, max, ahead, found, reached)?;
+        let (mut run, ends_leaf) =
+            extend_found(inode, i_block, iblock, max, ahead, found, reached)?;
         // The run ends where the file's mapping does if it stopped short
         // of what it was asked for, or, looking ahead, inside a leaf.
-        let whole = run.len < max || (ahead && !ends_leaf(inode, iblock + run.len));
+        let whole = run.len < max || (ahead && !ends_leaf);
         disk.runs.keep(iblock, &run, seq, whole);
         run.len = run.len.min(max);
         return Ok(Mapped {
@@ -775,19 +783,12 @@ pub(crate) fn get_blocks(
     })
 }
 
-/// Whether logical block `end` starts a leaf array, so that a run up to
-/// it may go on in that array.
-fn ends_leaf(inode: &INode<Ext2Fs>, end: u64) -> bool {
-    let size = inode.super_block().block_size();
-    end.checked_sub(1)
-        .and_then(|last| blockmap::next_boundary(size, last).ok())
-        .is_none_or(|boundary| boundary == end)
-}
-
 /// Extends `run`, found from `iblock` by [`map_blocks`], over the leaf
 /// arrays after its own while they go on the same way: a hole, or the
 /// next blocks on disk. Up to `max` blocks in all; with `ahead`, a mapped
-/// run to the end of the leaf array it reaches.
+/// run to the end of the leaf array it reaches. Returns the run, and
+/// whether it ends where a leaf array (or the hole under a missing
+/// indirect block) does, so that it may go on in the next.
 fn extend_found(
     inode: &INode<Ext2Fs>,
     i_block: &[u32],
@@ -796,7 +797,7 @@ fn extend_found(
     ahead: bool,
     mut run: Run,
     reached: Reached,
-) -> Result<Run> {
+) -> Result<(Run, bool)> {
     // Only a run that reaches the end of its leaf array (or of the hole
     // under a missing indirect block) can go on.
     let mut open = run.len >= reached.leaf_left;
@@ -827,7 +828,7 @@ fn extend_found(
         run.len += more.len;
         open = more.len >= leaf_left;
     }
-    Ok(run)
+    Ok((run, open))
 }
 
 /// Extends `run`, just allocated from `iblock`, over the holes of the
