@@ -44,6 +44,8 @@ wtest=${WTEST:-$root/target/release/wtest}
 seed=${WTEST_SEED:-1}
 # The guest runs no udev: libdevmapper makes the /dev/mapper nodes itself.
 export DM_DISABLE_UDEV=1
+# The Python steps import their shared helpers (drop_caches, fiemap).
+export PYTHONPATH=$root/scripts/tests PYTHONDONTWRITEBYTECODE=1
 
 n=0 pass=0 fail=0 skipped=0
 ok() { n=$((n + 1)) pass=$((pass + 1)); echo "ok $n - $1"; }
@@ -249,6 +251,7 @@ migrate() {
 	mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
 	step_or_skip "$what: compaction moves clean and dirty folios, data intact" python3 - "$mnt" <<'PY'
 import bisect, ctypes, mmap, os, random, re, struct, sys
+from guest import drop_caches
 m = sys.argv[1]
 rnd = random.Random(7)
 PAGE, CHUNK = 4096, 64 << 10
@@ -381,8 +384,7 @@ for i in range(DATA):
     os.fsync(dfds[i])
     maps[i].close()
     os.close(dfds[i])
-with open("/proc/sys/vm/drop_caches", "w") as f:
-    f.write("3")
+drop_caches()
 for i in range(DATA):
     with open(f"{m}/mig/k{i}", "rb") as f:
         if f.read() != keep[i]:
@@ -419,6 +421,7 @@ short_write() {
 	fresh_mount "$what" "$bs" "$dev" || return
 	step "$what: faulting writes read back as the bytes written" python3 - "$mnt" <<'PY'
 import ctypes, mmap, os, sys
+from guest import drop_caches
 m = sys.argv[1]
 MB, PAGE = 1 << 20, mmap.PAGESIZE
 st = os.statvfs(m)
@@ -458,8 +461,7 @@ for name, size, off, good, length in cases:
     os.pwrite(fds[1], payload[:n], off)
     for fd in fds:
         os.fsync(fd)
-    with open("/proc/sys/vm/drop_caches", "w") as f:
-        f.write("3")
+    drop_caches()
     got, ref = (os.pread(fd, size + MB, 0) for fd in fds)
     blocks, ref_blocks = (os.fstat(fd).st_blocks for fd in fds)
     stale = sum(1 for b in got if b == 0xab)
@@ -499,6 +501,7 @@ mappings() {
 	step "$what: PMD-aligned mappings; stores after truncation land in new blocks" \
 		python3 - "$mnt" <<'PY'
 import ctypes, mmap, os, sys
+from guest import drop_caches
 m = sys.argv[1]
 MB = 1 << 20
 PMD = 2 * MB
@@ -549,8 +552,7 @@ os.fsync(fd)
 os.close(fd)
 # Closed, the inode goes with the caches: read back from the disk through
 # a fresh one, whose block pointers say where the stores went.
-with open("/proc/sys/vm/drop_caches", "w") as f:
-    f.write("3")
+drop_caches()
 want = a[:keep] + bytes(4 * MB - keep) + b + bytes(2 * MB)
 with open(f"{m}/runs", "rb") as f:
     if f.read() != want:
@@ -582,6 +584,7 @@ PY
 cold_walks() {
 	py_scenario "$1" "$2" cold-walks "overwrites and reads beside dropped caches read back as written" <<'PY'
 import os, random, sys, threading, time
+from guest import drop_caches
 m = sys.argv[1]
 MB, REC = 1 << 20, 64 << 10
 SIZE = 32 * MB
@@ -596,10 +599,6 @@ for off in offsets:
     os.pwrite(fd, model[off:off + REC], off)
 os.fsync(fd)
 bad, stop = [], threading.Event()
-
-def drop_caches():
-    with open("/proc/sys/vm/drop_caches", "w") as f:
-        f.write("3")
 
 def dropper():
     while not stop.is_set():
@@ -660,7 +659,8 @@ PY
 # time. Both must then read back from the disk as written.
 in_order_rewrites() {
 	py_scenario "$1" "$2" in-order-rewrites "rewrites in order over jumps read back as written" noreservation <<'PY'
-import fcntl, mmap, os, random, struct, sys
+import mmap, os, random, sys
+from guest import drop_caches, fiemap
 m = sys.argv[1]
 bs = os.statvfs(m).f_bsize
 SIZE = 8 << 20
@@ -676,10 +676,7 @@ while min(ends) < SIZE:
             ends[i] += n
 for fd in fds:
     os.fsync(fd)
-# FS_IOC_FIEMAP with FIEMAP_FLAG_SYNC: the extents of the first file.
-req = bytearray(struct.pack("QQIIII", 0, 1 << 62, 1, 0, 4096, 0) + bytes(56 * 4096))
-fcntl.ioctl(fds[0], 0xC020660B, req)
-extents = struct.unpack_from("I", req, 20)[0]
+extents = len(fiemap(fds[0]))
 print(f"a: {extents} extents")
 bad = [] if extents >= 20 else [f"a has {extents} extents, not the jumps asked for"]
 fd, a = fds[0], want[0]
@@ -703,8 +700,7 @@ with mmap.mmap(fd, SIZE) as mm:
 os.fsync(fd)
 for fd in fds:
     os.close(fd)
-with open("/proc/sys/vm/drop_caches", "w") as f:
-    f.write("3")
+drop_caches()
 for n, data in zip("ab", want):
     with open(f"{m}/{n}", "rb") as f:
         if f.read() != data:
@@ -736,7 +732,8 @@ windows() {
 		local what="$fstype-$bs windows ($opt)"
 		fresh_mount "$what" "$bs" "$dev" "$opt" || return
 		step "$what: round-robin writers" python3 - "$mnt" "$opt" <<'PY'
-import fcntl, os, random, struct, sys
+import os, random, sys
+from guest import drop_caches, fiemap
 m, opt = sys.argv[1], sys.argv[2]
 FILES, SIZE, REC = 4, 8 << 20, 64 << 10
 rnd = random.Random(11)
@@ -748,20 +745,11 @@ for off in range(0, SIZE, REC):
 for fd in fds:
     os.fsync(fd)
 
-def extents(fd):
-    # FS_IOC_FIEMAP with FIEMAP_FLAG_SYNC: (logical, physical, length).
-    n = 4096
-    req = struct.pack("QQIIII", 0, 1 << 62, 1, 0, n, 0) + bytes(56 * n)
-    buf = bytearray(req)
-    fcntl.ioctl(fd, 0xC020660B, buf)
-    got = struct.unpack_from("I", buf, 20)[0]
-    return [struct.unpack_from("QQQ", buf, 32 + 56 * i) for i in range(got)]
-
 bs = os.statvfs(m).f_bsize
 writes = SIZE // REC
 bad = []
 for i, fd in enumerate(fds):
-    ext = extents(fd)
+    ext = fiemap(fd)
     steps = [(p1 - p0 - n0) // bs for (l0, p0, n0), (l1, p1, n1) in zip(ext, ext[1:])]
     jumps = sum(1 for s in steps if not 0 <= s <= 3)
     gaps = sum(1 for s in steps if s != 0)
@@ -779,8 +767,7 @@ for i, fd in enumerate(fds):
     if opt == "noreservation" and jumps < writes // 2:
         bad.append(f"w{i}: {jumps} jumps without windows, under {writes // 2}")
     os.close(fd)
-with open("/proc/sys/vm/drop_caches", "w") as f:
-    f.write("3")
+drop_caches()
 for i in range(FILES):
     with open(f"{m}/w{i}", "rb") as f:
         if f.read() != data[i]:
@@ -811,6 +798,7 @@ PY
 leaf_runs() {
 	py_scenario "$1" "$2" leaf-runs "runs across leaves and parents read back as written" <<'PY'
 import os, random, sys
+from guest import drop_caches
 m = sys.argv[1]
 st = os.statvfs(m)
 bs, per = st.f_bsize, st.f_bsize // 4
@@ -829,8 +817,7 @@ for start, end in data:
         os.pwrite(fd, buf[off:off + (64 << 10)], start * bs + off)
 os.fsync(fd)
 os.close(fd)
-with open("/proc/sys/vm/drop_caches", "w") as f:
-    f.write("3")
+drop_caches()
 bad = []
 
 def expected(block, n):
@@ -984,6 +971,11 @@ shows() {
 # shellcheck disable=SC2317 # called through step
 sets_attrs() { setfattr -n user.a -v 1 "$1" && setfacl -m u:1000:r "$1"; }
 
+# is_block WORD: WORD is a block number other than 0 (what debugfs bmap
+# prints for a mapped block).
+# shellcheck disable=SC2317 # called through step
+is_block() { [[ $1 =~ ^[1-9][0-9]*$ ]]; }
+
 # refuses CMD...: CMD fails.
 # shellcheck disable=SC2317 # called through step
 refuses() { ! "$@"; }
@@ -1002,6 +994,7 @@ errors_policy() {
 	step "$what: three files in /d" touch "$mnt/d/a" "$mnt/d/b" "$mnt/d/c" || return
 	step "$what: umount" umount "$mnt" || return
 	block=$(debugfs -R "bmap /d 0" "$dev" 2>/dev/null)
+	step "$what: debugfs maps /d's first block (${block:-nothing})" is_block "$block" || return
 	step "$what: zero the first entry of /d's block ($block) on the disk" \
 		dd if=/dev/zero of="$dev" bs=8 count=1 seek=$((block * bs / 8)) conv=notrunc,fsync || return
 	step "$what: mount -o errors=continue" \
@@ -1021,6 +1014,7 @@ errors_policy() {
 reserve_py() {
 	cat <<'PY'
 import errno, os, sys
+from guest import drop_caches
 m, phase = sys.argv[1], sys.argv[2]
 CHUNK = b"\x5a" * (64 << 10)
 SLACK = 4  # blocks left over at an ENOSPC: a write needs its leaf too
@@ -1065,8 +1059,7 @@ def fill(path, uid, groups=()):
     return int(out)
 
 def read_back(name, size):
-    with open("/proc/sys/vm/drop_caches", "w") as f:
-        f.write("3")
+    drop_caches()
     with open(f"{m}/{name}", "rb") as f:
         data = f.read()
     if len(data) != size or data.strip(b"\x5a"):
