@@ -34,13 +34,21 @@ run() {
 	"$@" || die "$what failed (command: $*)"
 }
 
-# need_cmds CMD...: dies naming the first command missing on the host (the
-# test VM runs the host's binaries); scripts/setup installs them all.
-need_cmds() {
+# missing_cmds CMD...: prints, one per line, each CMD not found on the host
+# (the test VM runs the host's binaries).
+missing_cmds() {
 	local c
 	for c in "$@"; do
-		command -v "$c" >/dev/null || die "$c not found on the host: run scripts/setup"
+		command -v "$c" >/dev/null || echo "$c"
 	done
+}
+
+# need_cmds CMD...: dies naming the first command missing on the host;
+# scripts/setup installs them all.
+need_cmds() {
+	local c
+	c=$(missing_cmds "$@")
+	[ -z "$c" ] || die "${c%%$'\n'*} not found on the host: run scripts/setup"
 }
 
 # size_kb SIZE: iozone-style size (plain KiB, or k/m/g suffix) in KiB
